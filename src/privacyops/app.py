@@ -1,0 +1,54 @@
+"""The application factory: wiring only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import swagger_ui_bundle
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from privacyops import __version__
+from privacyops.audit import api as audit_api
+from privacyops.audit import views as audit_views
+from privacyops.db import Database
+from privacyops.errors import install_error_handlers
+from privacyops.settings import Settings
+from privacyops.staff import api as staff_api
+from privacyops.staff import views as staff_views
+from privacyops.web import pages
+from privacyops.web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
+    """Build the web app; tests pass their own `Settings` (and may share a `Database`)."""
+    app = FastAPI(
+        title="privacyops",
+        version=__version__,
+        description="The privacy policy as code: privacy center, admin console and API.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.db = db or Database(settings.database_url, secret=settings.secret_key)
+    install_error_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount(
+        "/api/docs/assets",
+        StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
+        name="docs-assets",
+    )
+    for router in (
+        pages.router,
+        staff_api.router,
+        staff_views.router,
+        audit_api.router,
+        audit_views.router,
+    ):
+        app.include_router(router)
+    return app

@@ -1,0 +1,157 @@
+"""The `privacyops` command: wiring only; each command is one unit of work."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from privacyops import demo as demo_data
+from privacyops import migrate as migrations
+from privacyops.audit import service as audit
+from privacyops.db import Database
+from privacyops.settings import Settings
+from privacyops.staff import service as staff
+
+app = typer.Typer(help="privacyops: the privacy policy as code.", no_args_is_help=True)
+staff_app = typer.Typer(help="Staff users.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(staff_app, name="staff")
+app.add_typer(audit_app, name="audit")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(1)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError as error:
+        raise fail(f"configuration: {error}") from None
+
+
+def _database(settings: Settings) -> Database:
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return Database(settings.database_url, secret=settings.secret_key)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply every pending database migration."""
+    settings = _settings()
+    _database(settings).dispose()
+    migrations.upgrade(settings.database_url)
+    out.print("[green]database is up to date[/green]")
+
+
+@app.command()
+def demo() -> None:
+    """Load the synthetic demo data (once; later runs change nothing)."""
+    settings = _settings()
+    db = _database(settings)
+    migrations.upgrade(settings.database_url)
+    with db.unit_of_work() as session:
+        if demo_data.is_loaded(session=session):
+            out.print("demo data is already loaded")
+            return
+        keys = demo_data.load(session=session)
+    out.print(f"[green]demo data loaded[/green]; staff password: {demo_data.DEMO_PASSWORD}")
+    for name, key in keys.items():
+        out.print(f"  API key for {name}: {key}", soft_wrap=True)
+
+
+@app.command()
+def serve(
+    with_demo: Annotated[
+        bool, typer.Option("--demo/--no-demo", help="Load demo data once.")
+    ] = True,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+) -> None:
+    """Migrate, create the first admin if none exists, then serve HTTP."""
+    import uvicorn
+
+    from privacyops.app import create_app
+
+    settings = _settings()
+    db = _database(settings)
+    migrations.upgrade(settings.database_url)
+    with db.unit_of_work() as session:
+        password = demo_data.ensure_first_admin(session=session)
+        keys = demo_data.load(session=session) if with_demo else {}
+    if password:
+        out.print(
+            f"[bold]First admin created.[/bold] username: admin  one-time password: {password}"
+        )
+    if keys:
+        out.print(f"Demo staff password: {demo_data.DEMO_PASSWORD}")
+        for name, key in keys.items():
+            out.print(f"  demo API key for {name}: {key}", soft_wrap=True)
+    out.print(f"privacy center: {settings.public_url}/", soft_wrap=True)
+    out.print(f"admin console:  {settings.public_url}/admin", soft_wrap=True)
+    uvicorn.run(create_app(settings, db=db), host=settings.host, port=settings.port, reload=reload)
+
+
+@staff_app.command("create")
+def staff_create(
+    username: str,
+    role: Annotated[str, typer.Option(help="admin, privacy_officer, support_agent or auditor")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+) -> None:
+    """Create a staff user."""
+    settings = _settings()
+    db = _database(settings)
+    try:
+        with db.unit_of_work() as session:
+            user = staff.create_staff(
+                session=session,
+                username=username,
+                role=role,
+                password=password,
+                display_name=name,
+                actor="cli",
+            )
+            out.print(f"[green]created[/green] {user.username} ({user.role})")
+    except staff.StaffError as error:
+        raise fail(f"{error.field or 'input'}: {error}") from None
+
+
+@staff_app.command("list")
+def staff_list() -> None:
+    """List staff users."""
+    db = _database(_settings())
+    with db.unit_of_work() as session:
+        table = Table("username", "name", "role", "2FA", "active")
+        for user in staff.list_staff(session=session):
+            table.add_row(
+                user.username,
+                user.display_name,
+                user.role,
+                "on" if user.totp_enabled else "off",
+                "yes" if user.active else "no",
+            )
+    out.print(table)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain; exit 1 and name the first broken link if it was tampered with."""
+    db = _database(_settings())
+    with db.unit_of_work() as session:
+        result = audit.verify(session=session)
+    if result.ok:
+        out.print(f"[green]audit chain intact[/green]: {result.checked} events verified")
+        return
+    raise fail(f"audit chain broken at event {result.broken_seq}: {result.problem}")
+
+
+def main() -> None:
+    app()

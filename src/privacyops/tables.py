@@ -1,0 +1,7 @@
+"""Imports every domain's tables so that `Base.metadata` is complete for Alembic."""
+
+from privacyops.audit import models as audit_models
+from privacyops.db import Base
+from privacyops.staff import models as staff_models
+
+__all__ = ["Base", "audit_models", "staff_models"]

@@ -1,0 +1,74 @@
+"""Pages that belong to no single domain: health, API docs, the two front doors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy import text
+
+from privacyops.audit import service as audit
+from privacyops.errors import error_response
+from privacyops.staff import service as staff
+from privacyops.staff.permissions import Permission
+from privacyops.web.deps import PUBLIC, CurrentPrincipal, SessionDep, require_page
+from privacyops.web.templating import render_admin, render_center
+
+router = APIRouter(include_in_schema=False)
+
+DOCS_PAGE = (Path(__file__).parent / "templates" / "docs.html").read_text()
+
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; frame-ancestors 'none'"
+)
+
+CENTER_SECTIONS = [
+    ("/policy", "center.policy"),
+    ("/cookies", "center.cookies"),
+    ("/rights", "center.rights"),
+    ("/account/delete", "center.delete"),
+]
+
+
+@router.get("/healthz", dependencies=[PUBLIC.dep])
+def healthz(session: SessionDep) -> Response:
+    try:
+        session.execute(text("SELECT 1"))
+    except Exception:
+        return error_response(503, "unavailable", "the database is not reachable")
+    return JSONResponse({"status": "ok", "database": session.get_bind().dialect.name})
+
+
+@router.get("/api/docs", dependencies=[PUBLIC.dep])
+def api_docs() -> HTMLResponse:
+    """Swagger UI styles itself inline, so this one page allows inline styles (not scripts)."""
+    return HTMLResponse(DOCS_PAGE, headers={"content-security-policy": DOCS_CSP})
+
+
+@router.get("/", dependencies=[PUBLIC.dep])
+def privacy_center(request: Request) -> Response:
+    available = {getattr(route, "path", "") for route in request.app.routes}
+    declaration = getattr(request.app.state, "declaration", None)
+    controller = getattr(declaration, "controller", None)
+    return render_center(
+        request,
+        "center/home.html",
+        {"sections": CENTER_SECTIONS, "available": available, "controller": controller},
+    )
+
+
+@router.get("/admin", dependencies=[require_page(Permission.CONSOLE_VIEW).dep])
+async def console_home(
+    request: Request, session: SessionDep, principal: CurrentPrincipal
+) -> Response:
+    tiles = [
+        {
+            "figure": staff.count_staff(session=session),
+            "label": "staff users",
+            "href": "/admin/staff",
+        }
+    ]
+    recent = audit.recent(session=session, limit=15) if principal.can(Permission.AUDIT_READ) else []
+    return await render_admin(request, "admin/home.html", {"tiles": tiles, "recent": recent})
