@@ -2,6 +2,7 @@
 
 from privacyops.audit import models as audit_models
 from privacyops.db import Base
+from privacyops.policy import models as policy_models
 from privacyops.staff import models as staff_models
 
-__all__ = ["Base", "audit_models", "staff_models"]
+__all__ = ["Base", "audit_models", "policy_models", "staff_models"]
