@@ -26,6 +26,7 @@ from privacyops.staff import service as staff
 from privacyops.staff.permissions import Role
 from privacyops.tables import Base
 
+ROOT = Path(__file__).resolve().parents[1]
 TEST_SECRET = "test-secret-" + "x" * 40
 PASSWORD = "correct-horse-battery"
 
@@ -66,6 +67,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         secret_key=TEST_SECRET,
         max_body_bytes=64 * 1024,
         login_attempts_per_minute=5,
+        policy=ROOT / "policy" / "fstsmart.yaml",
     )
 
 

@@ -13,6 +13,9 @@ from privacyops.audit import api as audit_api
 from privacyops.audit import views as audit_views
 from privacyops.db import Database
 from privacyops.errors import install_error_handlers
+from privacyops.policy import api as policy_api
+from privacyops.policy import views as policy_views
+from privacyops.policy.service import PolicyStore
 from privacyops.settings import Settings
 from privacyops.staff import api as staff_api
 from privacyops.staff import views as staff_views
@@ -22,8 +25,10 @@ from privacyops.web.middleware import BodyLimitMiddleware, SecurityHeadersMiddle
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 
-def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
-    """Build the web app; tests pass their own `Settings` (and may share a `Database`)."""
+def create_app(
+    settings: Settings, *, db: Database | None = None, policy: PolicyStore | None = None
+) -> FastAPI:
+    """Build the web app; raises `DeclarationError` if the declaration is invalid."""
     app = FastAPI(
         title="privacyops",
         version=__version__,
@@ -34,6 +39,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url, secret=settings.secret_key)
+    app.state.policy = policy or PolicyStore(settings.policy)
+    app.state.declaration = app.state.policy.declaration
     install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
@@ -49,6 +56,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         staff_views.router,
         audit_api.router,
         audit_views.router,
+        policy_api.router,
+        policy_views.router,
     ):
         app.include_router(router)
     return app

@@ -12,6 +12,10 @@ from privacyops import demo as demo_data
 from privacyops import migrate as migrations
 from privacyops.audit import service as audit
 from privacyops.db import Database
+from privacyops.policy import versions
+from privacyops.policy.cli import policy_app
+from privacyops.policy.loader import DeclarationError
+from privacyops.policy.service import PolicyStore
 from privacyops.settings import Settings
 from privacyops.staff import service as staff
 
@@ -20,6 +24,7 @@ staff_app = typer.Typer(help="Staff users.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(staff_app, name="staff")
 app.add_typer(audit_app, name="audit")
+app.add_typer(policy_app, name="policy")
 
 out = Console()
 err = Console(stderr=True)
@@ -35,6 +40,17 @@ def _settings() -> Settings:
         return Settings()
     except ValueError as error:
         raise fail(f"configuration: {error}") from None
+
+
+def _policy(settings: Settings) -> PolicyStore:
+    try:
+        return PolicyStore(settings.policy)
+    except DeclarationError as error:
+        for problem in error.problems:
+            err.print(str(problem), style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    except OSError as error:
+        raise fail(f"{settings.policy}: {error.strerror}") from None
 
 
 def _database(settings: Settings) -> Database:
@@ -62,7 +78,7 @@ def demo() -> None:
         if demo_data.is_loaded(session=session):
             out.print("demo data is already loaded")
             return
-        keys = demo_data.load(session=session)
+        keys = demo_data.load(session=session, policy=_policy(settings))
     out.print(f"[green]demo data loaded[/green]; staff password: {demo_data.DEMO_PASSWORD}")
     for name, key in keys.items():
         out.print(f"  API key for {name}: {key}", soft_wrap=True)
@@ -81,11 +97,12 @@ def serve(
     from privacyops.app import create_app
 
     settings = _settings()
+    policy = _policy(settings)
     db = _database(settings)
     migrations.upgrade(settings.database_url)
     with db.unit_of_work() as session:
         password = demo_data.ensure_first_admin(session=session)
-        keys = demo_data.load(session=session) if with_demo else {}
+        keys = demo_data.load(session=session, policy=policy) if with_demo else {}
     if password:
         out.print(
             f"[bold]First admin created.[/bold] username: admin  one-time password: {password}"
@@ -96,7 +113,12 @@ def serve(
             out.print(f"  demo API key for {name}: {key}", soft_wrap=True)
     out.print(f"privacy center: {settings.public_url}/", soft_wrap=True)
     out.print(f"admin console:  {settings.public_url}/admin", soft_wrap=True)
-    uvicorn.run(create_app(settings, db=db), host=settings.host, port=settings.port, reload=reload)
+    uvicorn.run(
+        create_app(settings, db=db, policy=policy),
+        host=settings.host,
+        port=settings.port,
+        reload=reload,
+    )
 
 
 @staff_app.command("create")
@@ -151,6 +173,63 @@ def audit_verify() -> None:
         out.print(f"[green]audit chain intact[/green]: {result.checked} events verified")
         return
     raise fail(f"audit chain broken at event {result.broken_seq}: {result.problem}")
+
+
+@policy_app.command("publish")
+def policy_publish() -> None:
+    """Publish the declaration in force as a new policy version (kept with its hash and text)."""
+    settings = _settings()
+    current = _policy(settings).current
+    db = _database(settings)
+    try:
+        with db.unit_of_work() as session:
+            row = versions.publish(
+                session=session, source=current.source, name=str(current.path), actor="cli"
+            )
+            renew = ", ".join(row.renew_consent_for) or "none"
+            out.print(
+                f"[green]published[/green] {row.label} ({row.version}, {row.change_class}); "
+                f"sha256 {row.sha256[:16]}…; renewed consent needed for: {renew}",
+                soft_wrap=True,
+            )
+    except versions.PublishError as error:
+        raise fail(str(error)) from None
+
+
+@policy_app.command("versions")
+def policy_versions() -> None:
+    """List the published policy versions."""
+    db = _database(_settings())
+    table = Table("version", "label", "class", "effective", "published", "sha256", "renew consent")
+    with db.unit_of_work() as session:
+        for row in versions.list_versions(session=session):
+            table.add_row(
+                row.version,
+                row.label,
+                row.change_class,
+                row.effective_date.isoformat(),
+                row.published_at.strftime("%Y-%m-%d %H:%M"),
+                row.sha256[:12],
+                ", ".join(row.renew_consent_for) or "-",
+            )
+    out.print(table)
+
+
+@policy_app.command("diff")
+def policy_diff(old: str, new: str) -> None:
+    """Show what changed between two published versions."""
+    db = _database(_settings())
+    try:
+        with db.unit_of_work() as session:
+            result = versions.diff(session=session, old=old, new=new)
+    except versions.PublishError as error:
+        raise fail(str(error)) from None
+    for name in ("purposes", "categories"):
+        for change in ("added", "removed", "changed"):
+            keys = getattr(result, f"{name}_{change}")
+            if keys:
+                out.print(f"{name} {change}: {', '.join(keys)}", soft_wrap=True)
+    out.print(result.text or "no textual change", markup=False, highlight=False, soft_wrap=True)
 
 
 def main() -> None:

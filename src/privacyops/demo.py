@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from privacyops.audit import service as audit
 from privacyops.audit.models import AuditEvent
+from privacyops.policy import versions
+from privacyops.policy.service import PolicyStore
 from privacyops.staff import service as staff
 from privacyops.staff.models import StaffUser
 from privacyops.staff.permissions import Permission, Role
@@ -32,11 +34,16 @@ def is_loaded(*, session: Session) -> bool:
     )
 
 
-def load(*, session: Session) -> dict[str, str]:
+def load(*, session: Session, policy: PolicyStore) -> dict[str, str]:
     """Seed every domain once; returns the demo API keys (shown once) by client name."""
     keys: dict[str, str] = {}
     if is_loaded(session=session):
         return keys
+    if versions.latest(session=session) is None:
+        current = policy.current
+        versions.publish(
+            session=session, source=current.source, name=str(current.path), actor="system:demo"
+        )
     for username, role, name in DEMO_STAFF:
         if session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is None:
             staff.create_staff(

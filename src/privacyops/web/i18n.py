@@ -31,6 +31,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "center.controller": "Data controller",
         "center.language": "中文",
         "footer.note": "Demo data in this system is synthetic.",
+        "policy.history": "Versions",
+        "policy.unpublished": "This policy has not been published yet.",
+        "policy.change.major": "major change",
+        "policy.change.minor": "minor change",
     },
     "zh-CN": {
         "center.title": "隐私中心",
@@ -53,6 +57,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "center.controller": "个人信息处理者",
         "center.language": "English",
         "footer.note": "本系统中的演示数据均为虚构。",
+        "policy.history": "历史版本",
+        "policy.unpublished": "本政策尚未发布。",
+        "policy.change.major": "重大变更",
+        "policy.change.minor": "一般变更",
     },
 }
 

@@ -50,8 +50,7 @@ def api_docs() -> HTMLResponse:
 @router.get("/", dependencies=[PUBLIC.dep])
 def privacy_center(request: Request) -> Response:
     available = {getattr(route, "path", "") for route in request.app.routes}
-    declaration = getattr(request.app.state, "declaration", None)
-    controller = getattr(declaration, "controller", None)
+    controller = request.app.state.policy.declaration.controller
     return render_center(
         request,
         "center/home.html",
