@@ -18,6 +18,7 @@ from privacyops.policy.loader import DeclarationError
 from privacyops.policy.service import PolicyStore
 from privacyops.settings import Settings
 from privacyops.staff import service as staff
+from privacyops.vault.cli import keys_app
 
 app = typer.Typer(help="privacyops: the privacy policy as code.", no_args_is_help=True)
 staff_app = typer.Typer(help="Staff users.", no_args_is_help=True)
@@ -25,6 +26,7 @@ audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=Tr
 app.add_typer(staff_app, name="staff")
 app.add_typer(audit_app, name="audit")
 app.add_typer(policy_app, name="policy")
+app.add_typer(keys_app, name="keys")
 
 out = Console()
 err = Console(stderr=True)

@@ -4,5 +4,14 @@ from privacyops.audit import models as audit_models
 from privacyops.db import Base
 from privacyops.policy import models as policy_models
 from privacyops.staff import models as staff_models
+from privacyops.subjects import models as subjects_models
+from privacyops.vault import models as vault_models
 
-__all__ = ["Base", "audit_models", "policy_models", "staff_models"]
+__all__ = [
+    "Base",
+    "audit_models",
+    "policy_models",
+    "staff_models",
+    "subjects_models",
+    "vault_models",
+]

@@ -6,7 +6,14 @@ Module map:
 - ``keystore``: master keys that wrap data keys, and the blind-index secret.
 - ``blind_index``: normalised, keyed indexes for identity lookups.
 - ``shredder``: what erasure means, and the cache of unwrapped data keys.
+- ``shares``: why each data key is split, and the key-store half (outside the database).
+- ``models``, ``service``, ``rotation``, ``hooks``: the ``subject_key`` table and the
+  ``Vault`` the other domains use (keys, fields, shredding, master key rotation).
+- ``cli``: ``privacyops keys rotate|status|finish-shreds``.
 - ``errors``: the ``VaultError`` hierarchy.
+
+``Vault`` is imported from ``privacyops.vault.service`` (it needs the database
+layer, which this package's crypto core does not).
 """
 
 from privacyops.vault.blind_index import BlindIndexer, IdentityKind

@@ -20,6 +20,7 @@ from privacyops.vault.errors import KeyStoreError
 
 KIND_WRAP = 1
 KIND_INDEX = 2
+KIND_SHARE = 3  # one subject's key-store share (see ``shares``)
 TMP_PREFIX = ".tmp-"
 SECRET_BYTES = 32
 POSIX = os.name == "posix"

@@ -1,20 +1,24 @@
 """Crypto-shredding: what erasing a subject's key means, and the data-key cache.
 
 Every personal field of a subject is encrypted under that subject's data key
-(``crypto``); the database holds the key only wrapped by a master key
-(``keystore``). Destroying the wrapped key makes every copy of the fields
-unreadable at once, wherever they are, so erasure costs the same for a
-subject with ten rows or ten million.
+(``crypto``). The key is split in two halves (``shares``): the database holds
+one, wrapped by a master key (``keystore``); the key store holds the other.
+Destroying the key makes every copy of the fields unreadable at once,
+wherever they are, so erasure costs the same for a subject with ten rows or
+ten million.
 
 Erasing subject S (the database layer implements steps 1-2; this module
 provides the pieces):
 
-1. In **one transaction**: delete S's wrapped data key, null S's blind-index
-   columns (an HMAC of a known e-mail would otherwise still find the erased
-   rows), record the audit event without personal data. Commit.
-2. **After** the commit, ``DataKeyCache.evict(S)``. Not before: evicting
-   first would let a concurrent reader reload the key from the row that is
-   still visible and cache it again. A load that started before the evict and
+1. In **one transaction**: null S's wrapped key half (the row stays as a
+   tombstone, so no new key is made for S), delete S's blind indexes (an
+   HMAC of a known e-mail would otherwise still find the erased rows),
+   record the audit event without personal data. Commit.
+2. **After** the commit, ``DataKeyCache.evict(S)`` and delete S's key-store
+   half (``shares``). Not before: evicting first would let a concurrent
+   reader reload the key from the row that is still visible and cache it
+   again, and deleting first would destroy the data of an erasure that then
+   rolls back. A load that started before the evict and
    finishes after it is returned to its caller (it read the key before the
    deletion committed) but is not cached (see ``get_or_load``).
    Other processes have their own caches: signal them (e.g. PostgreSQL
@@ -23,18 +27,23 @@ provides the pieces):
 3. The ciphertext rows can then be purged in the background at leisure:
    they are already unreadable. Readers get ``KeyDestroyedError``.
 
-What shredding does not reach, and how to close it:
+Copies of the data, and how shredding reaches each:
 
-- **Backups of the key table.** A restored backup brings S's wrapped key
-  back, and the master key still opens it. Rotate the master key, rewrap all
-  live data keys (``keystore.rewrap``) and ``retire`` the old version on a
-  schedule no longer than the promised backup horizon: every backup older
-  than the retired version is then beyond use. Give ``./var/keys`` its own,
-  short, backup retention. Erasure is complete at T + that horizon; report it
-  so (the UK ICO's "beyond use", not proven deletion).
-- **Memory.** Python cannot wipe bytes; ``evict`` drops the reference, so the
-  key is never *served* again, but freed memory may hold it until reused.
-- **Plaintext copies**: logs, exports, search indexes, derived values.
+- **Backups of the database.** A restored backup brings S's wrapped key
+  back, and the master key still opens it. That is why the data key is split
+  (``shares``): the wrapped half in the database is useless without the
+  other half, which lives only in the key store and is deleted by the
+  erasure, so every database backup is unreadable for S at once
+  (``Vault.shred``; proven by ``tests/vault/test_vault_db_backup.py``).
+  What remains is backups of the key store itself: give ``./var/keys`` its
+  own, short, backup retention; erasure is complete at T + that horizon.
+  Rotating the master key and retiring the old version still bounds how
+  long any old copy of the wrapped halves stays useful.
+- **Memory** (not reached). Python cannot wipe bytes; ``evict`` drops the
+  reference, so the key is never *served* again, but freed memory may hold
+  it until reused.
+- **Plaintext copies** (not reached): logs, exports, search indexes,
+  derived values.
 """
 
 from __future__ import annotations
