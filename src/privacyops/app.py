@@ -7,22 +7,32 @@ from pathlib import Path
 import swagger_ui_bundle
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session
 
 from privacyops import __version__
 from privacyops.audit import api as audit_api
 from privacyops.audit import views as audit_views
+from privacyops.collection import api as intake_api
 from privacyops.db import Database
 from privacyops.errors import install_error_handlers
+from privacyops.jurisdictions import api as jurisdictions_api
+from privacyops.jurisdictions import views as jurisdictions_views
 from privacyops.policy import api as policy_api
 from privacyops.policy import views as policy_views
 from privacyops.policy.service import PolicyStore
 from privacyops.settings import Settings
 from privacyops.staff import api as staff_api
 from privacyops.staff import views as staff_views
+from privacyops.vault.service import Vault
 from privacyops.web import pages
 from privacyops.web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+def explicit_consent(_session: Session, _subject_id: str, _purpose: str) -> bool:
+    """Whether a separate explicit consent is on record; none can be given yet."""
+    return False
 
 
 def create_app(
@@ -41,6 +51,8 @@ def create_app(
     app.state.db = db or Database(settings.database_url, secret=settings.secret_key)
     app.state.policy = policy or PolicyStore(settings.policy)
     app.state.declaration = app.state.policy.declaration
+    app.state.vault = Vault.from_settings(settings)
+    app.state.explicit_consent = explicit_consent
     install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
@@ -58,6 +70,9 @@ def create_app(
         audit_views.router,
         policy_api.router,
         policy_views.router,
+        intake_api.router,
+        jurisdictions_api.router,
+        jurisdictions_views.router,
     ):
         app.include_router(router)
     return app

@@ -1,6 +1,7 @@
 """Imports every domain's tables so that `Base.metadata` is complete for Alembic."""
 
 from privacyops.audit import models as audit_models
+from privacyops.collection import models as collection_models
 from privacyops.db import Base
 from privacyops.policy import models as policy_models
 from privacyops.staff import models as staff_models
@@ -10,6 +11,7 @@ from privacyops.vault import models as vault_models
 __all__ = [
     "Base",
     "audit_models",
+    "collection_models",
     "policy_models",
     "staff_models",
     "subjects_models",

@@ -95,6 +95,32 @@ def ensure_head(*, session: Session) -> None:
         session.flush()
 
 
+def _locked_head(session: Session) -> AuditHead:
+    """The chain head, locked for the rest of the caller's transaction.
+
+    The first event of a transaction takes the lock and reads the head; later
+    events of the same transaction reuse it, so a request that writes many events
+    pays for the lock once and its events are inserted together at commit.
+    """
+    transaction = session.get_transaction()
+    cached = session.info.get("audit_head")
+    if cached is not None and cached[0] is transaction:
+        head: AuditHead = cached[1]
+        return head
+    session.execute(
+        update(AuditHead).where(AuditHead.id == HEAD_ID).values(id=HEAD_ID),
+        execution_options={"synchronize_session": False},
+    )
+    found = session.execute(
+        select(AuditHead).where(AuditHead.id == HEAD_ID).execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if found is None:
+        ensure_head(session=session)
+        found = session.get_one(AuditHead, HEAD_ID)
+    session.info["audit_head"] = (transaction, found)
+    return found
+
+
 def record(
     *,
     session: Session,
@@ -106,14 +132,7 @@ def record(
 ) -> AuditEvent:
     """Append one event to the chain inside the caller's transaction."""
     clean = _check_details(details or {})
-    secret = _secret(session)
-    session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(id=HEAD_ID))
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == HEAD_ID).execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if head is None:
-        ensure_head(session=session)
-        head = session.get_one(AuditHead, HEAD_ID)
+    head = _locked_head(session)
     event = AuditEvent(
         seq=head.seq + 1,
         occurred_at=utcnow(),
@@ -127,8 +146,7 @@ def record(
     event.hash = event_hash(event)
     session.add(event)
     head.seq, head.hash = event.seq, event.hash
-    head.signature = sign_head(secret, event.seq, event.hash)
-    session.flush()
+    head.signature = sign_head(_secret(session), event.seq, event.hash)
     return event
 
 

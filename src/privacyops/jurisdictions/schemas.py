@@ -11,7 +11,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from privacyops.jurisdictions.enums import Audience, ClockBasis, TransferRoute, Verification
+from privacyops.jurisdictions.enums import (
+    Audience,
+    ClockBasis,
+    ClockTier,
+    ConsentModel,
+    DayKind,
+    TransferRoute,
+    Verification,
+)
 
 
 class _Answer(BaseModel):
@@ -88,3 +96,78 @@ class TransferAssessment(_Answer):
     route: TransferRoute
     basis: str
     always: str
+
+
+class RequestRuleSummary(_Answer):
+    """A regime's request deadline in a few words: ``period`` is "1 month", "15 business days"."""
+
+    period: str
+    day_kind: DayKind
+    roll_forward: bool
+    extension: str | None
+    extension_rule: str | None
+    target_days: int | None
+    applies_from: date | None
+    verification: Verification
+
+
+class ClockSummary(_Answer):
+    """One breach clock of a regime, before any incident.
+
+    ``period`` reads "72 hours"; ``note`` names the stage or incident tier, a basis
+    other than law and a start date, where the clock has any.
+    """
+
+    audience: Audience
+    stage: str
+    tier: ClockTier
+    period: str
+    note: str | None
+    basis_kind: ClockBasis
+    applies_from: date | None
+
+
+class RegimeSummary(_Answer):
+    """One line of the regime table: the numbers a privacy officer looks up most.
+
+    ``regulator_clock`` and ``individuals_clock`` join that audience's clocks, each
+    followed by its note in brackets.
+    """
+
+    code: str
+    name: str
+    countries: tuple[str, ...]
+    subdivisions: tuple[str, ...]
+    applies_alongside: tuple[str, ...]
+    request_deadline: RequestRuleSummary
+    regulator_clock: str
+    individuals_clock: str
+    breach_clocks: tuple[ClockSummary, ...]
+    breach_verification: Verification
+    consent_age: int
+    consent_age_range: tuple[int, int] | None
+    cookies_advertising: ConsentModel
+    cookies_analytics: ConsentModel
+    gpc_required: bool
+    gpc_since: date | None
+    verification: Verification
+
+
+class PlaceRules(_Answer):
+    """What applies to a person in one place on the day ``on``.
+
+    ``consent_age`` is the stricter of the policy's minimum and ``law_consent_age``
+    (the local law's, counting regimes that apply alongside, such as COPPA).
+    """
+
+    country: str | None
+    state: str | None
+    regime: str
+    regime_name: str
+    applies_alongside: tuple[str, ...]
+    consent_age: int
+    law_consent_age: int
+    cookies_advertising: ConsentModel
+    cookies_analytics: ConsentModel
+    gpc_required: bool
+    on: date

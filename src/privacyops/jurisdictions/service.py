@@ -20,13 +20,15 @@ from privacyops.jurisdictions.lookup import (
     place,
     resolve,
 )
+from privacyops.jurisdictions.overview import regime_summaries, summarize
 from privacyops.jurisdictions.rules import (
     Regime,
     Regulator,
+    RuleBook,
     UnknownRegimeError,
     load_rules,
 )
-from privacyops.jurisdictions.schemas import TransferAssessment
+from privacyops.jurisdictions.schemas import PlaceRules, TransferAssessment
 
 __all__ = [
     "InvalidPlaceError",
@@ -41,15 +43,24 @@ __all__ = [
     "get_regime",
     "gpc_required",
     "inquiry_deadline",
+    "place_rules",
     "regime_for",
+    "regime_summaries",
     "regulator_for",
     "request_deadline",
+    "rulebook",
     "sensitive_data_needs_separate_consent",
+    "summarize",
 ]
 
 
 def all_regimes() -> tuple[Regime, ...]:
     return load_rules().regimes
+
+
+def rulebook() -> RuleBook:
+    """The whole rulebook, for its date and disclaimer."""
+    return load_rules()
 
 
 def regime_for(*, country: str | None, state: str | None = None) -> Regime:
@@ -107,6 +118,31 @@ def gpc_required(*, country: str | None, state: str | None = None, on: date) -> 
         return since is not None and since <= on
     gpc = resolve(where, book).gpc
     return gpc.required and (gpc.since is None or gpc.since <= on)
+
+
+def place_rules(
+    *, country: str | None, state: str | None = None, on: date, policy_minimum: int = 16
+) -> PlaceRules:
+    """Regime, consent ages, cookie models and the GPC duty for a person in one place.
+
+    Raises InvalidPlaceError for codes not shaped like ISO 3166.
+    """
+    book = load_rules()
+    where = place(country, state)
+    regime = resolve(where, book)
+    return PlaceRules(
+        country=where.country,
+        state=where.state,
+        regime=regime.code,
+        regime_name=regime.name,
+        applies_alongside=tuple(overlay.code for overlay in book.overlays(where.country)),
+        consent_age=consent_age(country=country, state=state, policy_minimum=policy_minimum),
+        law_consent_age=consent_age(country=country, state=state, policy_minimum=0),
+        cookies_advertising=cookie_model(country=country, state=state),
+        cookies_analytics=cookie_model(country=country, state=state, analytics=True),
+        gpc_required=gpc_required(country=country, state=state, on=on),
+        on=on,
+    )
 
 
 def sensitive_data_needs_separate_consent(*, country: str | None, state: str | None = None) -> bool:

@@ -6,7 +6,7 @@ declaration's business and is checked at intake, before these functions run.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -55,7 +55,39 @@ def store_value(
     actor: str,
     collected_at: datetime | None = None,
 ) -> PersonalRecord:
-    """Encrypt and store one personal value with its governing attributes (invariant 2).
+    """Encrypt and store one personal value with its governing attributes (invariant 2)."""
+    return store_values(
+        session=session,
+        vault=vault,
+        subject_id=subject_id,
+        category=category,
+        values={field: value},
+        purpose=purpose,
+        region=region,
+        expires_at=expires_at,
+        notice_version=notice_version,
+        source=source,
+        actor=actor,
+        collected_at=collected_at,
+    )[0]
+
+
+def store_values(
+    *,
+    session: Session,
+    vault: Vault,
+    subject_id: str,
+    category: str,
+    values: Mapping[str, str],
+    purpose: str,
+    region: str,
+    expires_at: datetime | None,
+    notice_version: str,
+    source: str,
+    actor: str,
+    collected_at: datetime | None = None,
+) -> list[PersonalRecord]:
+    """Encrypt and store a submission's values of one category: one flush, one audit event.
 
     Which categories, fields, purposes and regions are allowed is the
     declaration's business and is checked at intake; this layer refuses what
@@ -64,32 +96,35 @@ def store_value(
     """
     live_subject(session, subject_id)
     category = required_text("category", category, 64)
-    field = required_text("field", field, 64)
     purpose = required_text("purpose", purpose, 64)
     region = required_text("region", region, 32)
     notice_version = required_text("notice_version", notice_version, 40)
     source = required_text("source", source, 64)
+    fields = [required_text("field", name, 64) for name in values]
     collected = collected_at or utcnow()
     for name, moment in (("collected_at", collected), ("expires_at", expires_at)):
         if moment is not None and moment.tzinfo is None:
             raise SubjectError(f"{name} must carry a time zone", field=name)
     if expires_at is not None and expires_at <= collected:
         raise SubjectError("expires_at must be after collected_at", field="expires_at")
-    record = PersonalRecord(
-        subject_id=subject_id,
-        category=category,
-        field=field,
-        purpose=purpose,
-        region=region,
-        collected_at=collected,
-        expires_at=expires_at,
-        notice_version=notice_version,
-        source=source,
-        ciphertext=vault.encrypt(
-            session=session, subject_id=subject_id, category=category, field=field, value=value
-        ),
-    )
-    session.add(record)
+    rows = [
+        PersonalRecord(
+            subject_id=subject_id,
+            category=category,
+            field=name,
+            purpose=purpose,
+            region=region,
+            collected_at=collected,
+            expires_at=expires_at,
+            notice_version=notice_version,
+            source=source,
+            ciphertext=vault.encrypt(
+                session=session, subject_id=subject_id, category=category, field=name, value=value
+            ),
+        )
+        for name, value in zip(fields, values.values(), strict=True)
+    ]
+    session.add_all(rows)
     session.flush()
     audit.record(
         session=session,
@@ -97,9 +132,14 @@ def store_value(
         action="subject.value_stored",
         target_type="subject",
         target_id=subject_id,
-        details={"record_id": record.id, "category": category, "field": field, "purpose": purpose},
+        details={
+            "record_ids": [row.id for row in rows],
+            "category": category,
+            "fields": fields,
+            "purpose": purpose,
+        },
     )
-    return record
+    return rows
 
 
 def iter_values(
