@@ -4,6 +4,7 @@ from privacyops.audit import models as audit_models
 from privacyops.collection import models as collection_models
 from privacyops.db import Base
 from privacyops.policy import models as policy_models
+from privacyops.rights import models as rights_models
 from privacyops.staff import models as staff_models
 from privacyops.subjects import models as subjects_models
 from privacyops.vault import models as vault_models
@@ -13,6 +14,7 @@ __all__ = [
     "audit_models",
     "collection_models",
     "policy_models",
+    "rights_models",
     "staff_models",
     "subjects_models",
     "vault_models",

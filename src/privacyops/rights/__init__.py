@@ -1,1 +1,1 @@
-"""rights domain."""
+"""Data subject rights requests."""
