@@ -19,6 +19,7 @@ from privacyops.policy.service import PolicyStore
 from privacyops.settings import Settings
 from privacyops.staff import service as staff
 from privacyops.vault.cli import keys_app
+from privacyops.vault.service import Vault
 
 app = typer.Typer(help="privacyops: the privacy policy as code.", no_args_is_help=True)
 staff_app = typer.Typer(help="Staff users.", no_args_is_help=True)
@@ -80,7 +81,9 @@ def demo() -> None:
         if demo_data.is_loaded(session=session):
             out.print("demo data is already loaded")
             return
-        keys = demo_data.load(session=session, policy=_policy(settings))
+        keys = demo_data.load(
+            session=session, policy=_policy(settings), vault=Vault.from_settings(settings)
+        )
     out.print(f"[green]demo data loaded[/green]; staff password: {demo_data.DEMO_PASSWORD}")
     for name, key in keys.items():
         out.print(f"  API key for {name}: {key}", soft_wrap=True)
@@ -104,7 +107,8 @@ def serve(
     migrations.upgrade(settings.database_url)
     with db.unit_of_work() as session:
         password = demo_data.ensure_first_admin(session=session)
-        keys = demo_data.load(session=session, policy=policy) if with_demo else {}
+        vault = Vault.from_settings(settings)
+        keys = demo_data.load(session=session, policy=policy, vault=vault) if with_demo else {}
     if password:
         out.print(
             f"[bold]First admin created.[/bold] username: admin  one-time password: {password}"

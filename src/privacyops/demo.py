@@ -9,11 +9,13 @@ from sqlalchemy.orm import Session
 
 from privacyops.audit import service as audit
 from privacyops.audit.models import AuditEvent
+from privacyops.collection import demo as collection_demo
 from privacyops.policy import versions
 from privacyops.policy.service import PolicyStore
 from privacyops.staff import service as staff
 from privacyops.staff.models import StaffUser
 from privacyops.staff.permissions import Permission, Role
+from privacyops.vault.service import Vault
 
 DEMO_STAFF = [
     ("dpo.demo", Role.PRIVACY_OFFICER, "Dana Demo (DPO)"),
@@ -34,7 +36,7 @@ def is_loaded(*, session: Session) -> bool:
     )
 
 
-def load(*, session: Session, policy: PolicyStore) -> dict[str, str]:
+def load(*, session: Session, policy: PolicyStore, vault: Vault) -> dict[str, str]:
     """Seed every domain once; returns the demo API keys (shown once) by client name."""
     keys: dict[str, str] = {}
     if is_loaded(session=session):
@@ -54,6 +56,7 @@ def load(*, session: Session, policy: PolicyStore) -> dict[str, str]:
                 display_name=name,
                 actor="system:demo",
             )
+    people = collection_demo.seed(session=session, vault=vault, declaration=policy.declaration)
     for client_name, scopes in DEMO_CLIENTS:
         key, _client = staff.create_api_client(
             session=session, name=client_name, scopes=[s.value for s in scopes], actor="system:demo"
@@ -65,7 +68,7 @@ def load(*, session: Session, policy: PolicyStore) -> dict[str, str]:
         action="demo.loaded",
         target_type="system",
         target_id="demo",
-        details={"staff": len(DEMO_STAFF), "api_clients": len(DEMO_CLIENTS)},
+        details={"staff": len(DEMO_STAFF), "api_clients": len(DEMO_CLIENTS), "subjects": people},
     )
     return keys
 

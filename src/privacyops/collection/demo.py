@@ -1,0 +1,178 @@
+"""Synthetic customers, contacts, tickets and cooperation requests for the demo.
+
+Everything is obviously fake: example.com addresses, +86 138 0000 numbers,
+account ids starting with `demo-`. It goes through the same intake checks as
+real data, so the demo also shows that the declaration accepts it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from privacyops.collection import intake
+from privacyops.db import utcnow
+from privacyops.policy.schema import Declaration
+from privacyops.vault.service import Vault
+
+PLACES = [
+    ("CN", None),
+    ("CN", None),
+    ("DE", None),
+    ("FR", None),
+    ("US", "CA"),
+    ("GB", None),
+    ("BR", None),
+    ("SG", None),
+    ("JP", None),
+    ("US", "TX"),
+    ("KR", None),
+    ("IN", None),
+]
+GIVEN = [
+    "Alex",
+    "Bao",
+    "Chen",
+    "Dana",
+    "Emil",
+    "Fang",
+    "Greta",
+    "Hiro",
+    "Ines",
+    "Jun",
+    "Kai",
+    "Lena",
+]
+FAMILY = ["Example", "Sample", "Placeholder", "Testperson", "Demo", "Fictional"]
+TICKETS = [
+    "The breaker trips every evening; my phone is +86 138 0000 {n:04d}.",
+    "设备无法联网，请回电 138 0000 {n:04d}，谢谢。",
+    "Energy readings look too high since the firmware update. Reach me at demo{n:03d}@example.com.",
+    "告警记录显示过压，请协助排查。",
+]
+
+
+def _declare(
+    context: intake.Intake,
+    category: str,
+    purpose: str,
+    values: Mapping[str, object],
+    *,
+    kind: str,
+    country: str,
+    region: str | None,
+    identities: dict[str, str] | None = None,
+) -> str:
+    checked = intake.validate_fields(
+        context, category=category, purpose=purpose, values=values, subject_id=None
+    )
+    subject, _created = intake.resolve_subject(
+        context,
+        identities=identities or intake.identities_in(checked),
+        kind=kind,
+        country=country,
+        region=region,
+    )
+    intake.store_fields(
+        context,
+        subject_id=subject.id,
+        category=category,
+        purpose=purpose,
+        values=checked,
+        notice_version=context.declaration.policy.version,
+        source="demo",
+    )
+    return subject.id
+
+
+def seed(*, session: Session, vault: Vault, declaration: Declaration, customers: int = 60) -> int:
+    """Create `customers` account holders plus contacts, tickets and cooperation requests."""
+    rng = random.Random(20261124)  # noqa: S311 - demo data, not security
+    context = intake.Intake(
+        session=session,
+        vault=vault,
+        declaration=declaration,
+        actor="system:demo",
+        explicit_consent=lambda _session, _subject, _purpose: False,
+    )
+    created = 0
+    for n in range(1, customers + 1):
+        country, region = rng.choice(PLACES)
+        name = f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}"
+        account = {
+            "account_id": f"demo-{n:04d}",
+            "email": f"demo{n:03d}@example.com",
+            "phone": f"+86 138 0000 {n:04d}",
+            "display_name": name,
+            "language": "zh-CN" if country == "CN" else "en",
+            "country": country,
+            "created_at": (utcnow() - timedelta(days=rng.randint(1, 700))).isoformat(),
+        }
+        subject_id = _declare(
+            context,
+            "account",
+            "account_management",
+            account,
+            kind="customer",
+            country=country,
+            region=region,
+        )
+        created += 1
+        if n % 3 == 0:
+            ticket = {
+                "ticket_id": f"T-{10000 + n}",
+                "subject": "Device support",
+                "message": rng.choice(TICKETS).format(n=n),
+                "channel": rng.choice(["email", "web_form", "app", "phone"]),
+                "product_model": rng.choice(["FST-MCB-63", "FST-RCBO-40", "FST-METER-3P"]),
+                "created_at": utcnow().isoformat(),
+            }
+            _declare(
+                context,
+                "support",
+                "service_support",
+                ticket,
+                kind="customer",
+                country=country,
+                region=region,
+                identities={"email": f"demo{n:03d}@example.com"},
+            )
+        if n % 10 == 0:
+            intake.close_account(context, subject_id=subject_id)
+    for n in range(1, customers // 4 + 1):
+        country, region = rng.choice(PLACES)
+        _declare(
+            context,
+            "contact",
+            "service_support",
+            {
+                "name": f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}",
+                "email": f"prospect{n:03d}@example.com",
+                "company": f"Example Grid {n} Co.",
+                "country": country,
+            },
+            kind="prospect",
+            country=country,
+            region=region,
+        )
+        created += 1
+    for n in range(1, customers // 10 + 1):
+        _declare(
+            context,
+            "key_account",
+            "order_cooperation",
+            {
+                "company_name": f"Example Utilities {n} Ltd.",
+                "contact_name": f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}",
+                "email": f"partner{n:02d}@example.com",
+                "cooperation_details": f"{rng.randint(50, 900)} smart breakers per quarter",
+            },
+            kind="business_contact",
+            country="CN",
+            region=None,
+        )
+        created += 1
+    return created
