@@ -22,5 +22,7 @@ def test_the_demo_loads_once(db: Database, settings: Settings) -> None:
         records = session.scalar(select(func.count(PersonalRecord.id)))
         assert demo.load(session=session, policy=policy, vault=vault) == {}
         assert session.scalar(select(func.count(Subject.id))) == subjects
-    assert subjects is not None and subjects >= 60
-    assert records is not None and records > subjects
+    assert subjects is not None
+    assert subjects >= 60
+    assert records is not None
+    assert records > subjects
