@@ -6,12 +6,14 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from privacyops.audit import service as audit
 from privacyops.errors import error_response
+from privacyops.policy import versions
 from privacyops.staff import service as staff
 from privacyops.staff.permissions import Permission
+from privacyops.subjects.models import PersonalRecord, Subject
 from privacyops.web.deps import PUBLIC, CurrentPrincipal, SessionDep, require_page
 from privacyops.web.templating import render_admin, render_center
 
@@ -62,12 +64,25 @@ def privacy_center(request: Request) -> Response:
 async def console_home(
     request: Request, session: SessionDep, principal: CurrentPrincipal
 ) -> Response:
+    latest = versions.latest(session=session)
+    living = select(func.count(Subject.id)).where(Subject.state != "erased")
     tiles = [
+        {
+            "figure": latest.label if latest else "—",
+            "label": "published policy version",
+            "href": "/admin/policy",
+        },
+        {"figure": session.scalar(living), "label": "data subjects", "href": "/admin/subjects"},
+        {
+            "figure": session.scalar(select(func.count(PersonalRecord.id))),
+            "label": "encrypted personal values",
+            "href": "/admin/subjects",
+        },
         {
             "figure": staff.count_staff(session=session),
             "label": "staff users",
             "href": "/admin/staff",
-        }
+        },
     ]
     recent = audit.recent(session=session, limit=15) if principal.can(Permission.AUDIT_READ) else []
     return await render_admin(request, "admin/home.html", {"tiles": tiles, "recent": recent})
