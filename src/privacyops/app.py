@@ -17,6 +17,7 @@ from privacyops.db import Database
 from privacyops.errors import install_error_handlers
 from privacyops.jurisdictions import api as jurisdictions_api
 from privacyops.jurisdictions import views as jurisdictions_views
+from privacyops.notify import api as notify_api
 from privacyops.policy import api as policy_api
 from privacyops.policy import views as policy_views
 from privacyops.policy.service import PolicyStore
@@ -73,6 +74,7 @@ def create_app(
         intake_api.router,
         jurisdictions_api.router,
         jurisdictions_views.router,
+        notify_api.router,
     ):
         app.include_router(router)
     return app

@@ -3,6 +3,7 @@
 from privacyops.audit import models as audit_models
 from privacyops.collection import models as collection_models
 from privacyops.db import Base
+from privacyops.notify import models as notify_models
 from privacyops.policy import models as policy_models
 from privacyops.rights import models as rights_models
 from privacyops.staff import models as staff_models
@@ -13,6 +14,7 @@ __all__ = [
     "Base",
     "audit_models",
     "collection_models",
+    "notify_models",
     "policy_models",
     "rights_models",
     "staff_models",
