@@ -1,0 +1,72 @@
+"""Script in free-text fields is shown as text in the console and never runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from playwright.sync_api import Browser
+from tests.browser import chromium, live_server
+from tests.conftest import PASSWORD
+
+from privacyops.app import create_app
+from privacyops.db import Database
+from privacyops.settings import Settings
+from privacyops.staff.permissions import Role
+
+pytestmark = pytest.mark.browser
+
+PAYLOADS = [
+    '<script>window.__xss = "script"</script>',
+    "<img src=x onerror=\"window.__xss = 'img'\">",
+    '"><svg onload="window.__xss = \'svg\'">',
+    "javascript:window.__xss='href'",
+]
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def base_url(settings: Settings, db: Database) -> Iterator[str]:
+    with live_server(create_app(settings, db=db)) as url:
+        yield url
+
+
+def test_hostile_staff_names_render_as_text(
+    browser: Browser,
+    base_url: str,
+    make_staff: Callable[..., int],
+    staff_client: Callable[[Role], TestClient],
+) -> None:
+    admin = staff_client(Role.ADMIN)
+    for n, payload in enumerate(PAYLOADS):
+        response = admin.post(
+            "/api/v1/staff",
+            json={
+                "username": f"hostile{n}",
+                "role": "auditor",
+                "password": "x" * 12,
+                "display_name": payload,
+            },
+        )
+        assert response.status_code == 201
+    make_staff("viewer", Role.ADMIN)
+    page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{base_url}/admin/login")
+    page.fill("input[name=username]", "viewer")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    for path in ("/admin/staff", "/admin/audit", "/admin"):
+        page.goto(base_url + path)
+        assert page.evaluate("() => window.__xss") is None
+    page.goto(f"{base_url}/admin/staff")
+    text = page.locator("main").inner_text()
+    assert all(payload in text for payload in PAYLOADS[:2])
+    assert dialogs == []
