@@ -13,6 +13,9 @@ from privacyops import __version__
 from privacyops.audit import api as audit_api
 from privacyops.audit import views as audit_views
 from privacyops.collection import api as intake_api
+from privacyops.consent import api as consent_api
+from privacyops.consent import browser as consent_browser
+from privacyops.consent import views as consent_views
 from privacyops.db import Database
 from privacyops.errors import install_error_handlers
 from privacyops.jurisdictions import api as jurisdictions_api
@@ -24,6 +27,8 @@ from privacyops.policy.service import PolicyStore
 from privacyops.settings import Settings
 from privacyops.staff import api as staff_api
 from privacyops.staff import views as staff_views
+from privacyops.telemetry import api as telemetry_api
+from privacyops.telemetry import views as telemetry_views
 from privacyops.vault.service import Vault
 from privacyops.web import pages
 from privacyops.web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
@@ -75,6 +80,11 @@ def create_app(
         jurisdictions_api.router,
         jurisdictions_views.router,
         notify_api.router,
+        telemetry_api.router,
+        telemetry_views.router,
+        consent_api.router,
+        consent_browser.router,
+        consent_views.router,
     ):
         app.include_router(router)
     return app

@@ -11,6 +11,7 @@ from rich.table import Table
 from privacyops import demo as demo_data
 from privacyops import migrate as migrations
 from privacyops.audit import service as audit
+from privacyops.consent.cli import cookies_app
 from privacyops.db import Database
 from privacyops.policy import versions
 from privacyops.policy.cli import policy_app
@@ -18,6 +19,7 @@ from privacyops.policy.loader import DeclarationError
 from privacyops.policy.service import PolicyStore
 from privacyops.settings import Settings
 from privacyops.staff import service as staff
+from privacyops.telemetry.cli import demo_devices, devices_app
 from privacyops.vault.cli import keys_app
 from privacyops.vault.service import Vault
 
@@ -28,6 +30,8 @@ app.add_typer(staff_app, name="staff")
 app.add_typer(audit_app, name="audit")
 app.add_typer(policy_app, name="policy")
 app.add_typer(keys_app, name="keys")
+app.add_typer(devices_app, name="devices")
+app.add_typer(cookies_app, name="cookies")
 
 out = Console()
 err = Console(stderr=True)
@@ -71,9 +75,16 @@ def migrate() -> None:
     out.print("[green]database is up to date[/green]")
 
 
-@app.command()
-def demo() -> None:
+demo_app = typer.Typer(help="Synthetic demo data.", invoke_without_command=True)
+app.add_typer(demo_app, name="demo")
+demo_app.command("devices")(demo_devices)
+
+
+@demo_app.callback()
+def demo(ctx: typer.Context) -> None:
     """Load the synthetic demo data (once; later runs change nothing)."""
+    if ctx.invoked_subcommand is not None:
+        return
     settings = _settings()
     db = _database(settings)
     migrations.upgrade(settings.database_url)

@@ -10,11 +10,13 @@ from sqlalchemy.orm import Session
 from privacyops.audit import service as audit
 from privacyops.audit.models import AuditEvent
 from privacyops.collection import demo as collection_demo
+from privacyops.consent import demo as consent_demo
 from privacyops.policy import versions
 from privacyops.policy.service import PolicyStore
 from privacyops.staff import service as staff
 from privacyops.staff.models import StaffUser
 from privacyops.staff.permissions import Permission, Role
+from privacyops.telemetry import simulator as telemetry_demo
 from privacyops.vault.service import Vault
 
 DEMO_STAFF = [
@@ -57,6 +59,10 @@ def load(*, session: Session, policy: PolicyStore, vault: Vault) -> dict[str, st
                 actor="system:demo",
             )
     people = collection_demo.seed(session=session, vault=vault, declaration=policy.declaration)
+    telemetry_demo.seed_demo(
+        session=session, vault=vault, declaration=policy.declaration, actor="system:demo"
+    )
+    consent_demo.seed(session=session, vault=vault, declaration=policy.declaration)
     for client_name, scopes in DEMO_CLIENTS:
         key, _client = staff.create_api_client(
             session=session, name=client_name, scopes=[s.value for s in scopes], actor="system:demo"

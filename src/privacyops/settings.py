@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -74,3 +75,16 @@ class Settings(BaseSettings):
     @property
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
+
+    @property
+    def packages_dir(self) -> Path:
+        """Encrypted access packages (``rights.executors.access``)."""
+        return self.data_dir / "packages"
+
+    def environment_value(self, name: str) -> str | None:
+        """An environment variable the declaration names (an external source's URL).
+
+        Read here so that configuration stays in one place; the variable's name
+        comes from the declaration, not from this class.
+        """
+        return os.environ.get(name)

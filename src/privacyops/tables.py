@@ -2,22 +2,28 @@
 
 from privacyops.audit import models as audit_models
 from privacyops.collection import models as collection_models
+from privacyops.consent import models as consent_models
 from privacyops.db import Base
 from privacyops.notify import models as notify_models
 from privacyops.policy import models as policy_models
 from privacyops.rights import models as rights_models
+from privacyops.rights.executors import models as rights_executor_models
 from privacyops.staff import models as staff_models
 from privacyops.subjects import models as subjects_models
+from privacyops.telemetry import models as telemetry_models
 from privacyops.vault import models as vault_models
 
 __all__ = [
     "Base",
     "audit_models",
     "collection_models",
+    "consent_models",
     "notify_models",
     "policy_models",
+    "rights_executor_models",
     "rights_models",
     "staff_models",
     "subjects_models",
+    "telemetry_models",
     "vault_models",
 ]

@@ -37,6 +37,7 @@ from privacyops.policy.promises import (
     SurfaceKey,
 )
 from privacyops.policy.retention import RetentionRule
+from privacyops.policy.sources import ExternalSource
 
 Source = Literal["user_provided", "automatic", "hardware", "third_party"]
 FieldType = Literal[
@@ -288,6 +289,7 @@ class Declaration(Model):
     legal_compliance: LegalCompliance
     age_policy: AgePolicy
     policy_updates: PolicyUpdates
+    external_sources: list[ExternalSource] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> Declaration:

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from privacyops.audit import service as audit
@@ -209,6 +209,48 @@ def values_of(
             details={"count": len(values), "category": category},
         )
     return values
+
+
+def category_counts(*, session: Session, subject_id: str) -> dict[str, int]:
+    """How many values the subject has per category (one grouped read on its index)."""
+    rows = session.execute(
+        select(PersonalRecord.category, func.count())
+        .where(PersonalRecord.subject_id == subject_id)
+        .group_by(PersonalRecord.category)
+        .order_by(PersonalRecord.category)
+    )
+    return {category: count for category, count in rows}
+
+
+def delete_values(
+    *, session: Session, subject_id: str, category: str, fields: list[str], actor: str
+) -> int:
+    """Delete the subject's values of ``fields`` in ``category`` (a correction replaces them).
+
+    Returns how many rows went; the audit event names the fields, never a value.
+    """
+    if not fields:
+        return 0
+    ids = list(
+        session.scalars(
+            select(PersonalRecord.id).where(
+                PersonalRecord.subject_id == subject_id,
+                PersonalRecord.category == category,
+                PersonalRecord.field.in_(fields),
+            )
+        )
+    )
+    if ids:
+        session.execute(delete(PersonalRecord).where(PersonalRecord.id.in_(ids)))
+        audit.record(
+            session=session,
+            actor=actor,
+            action="subject.values_deleted",
+            target_type="subject",
+            target_id=subject_id,
+            details={"record_ids": ids, "category": category, "fields": sorted(fields)},
+        )
+    return len(ids)
 
 
 def purge_records(*, session: Session, subject_id: str, limit: int = 1000) -> int:

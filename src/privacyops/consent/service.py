@@ -1,0 +1,304 @@
+"""Recording consent: choices, withdrawals, GPC. No HTTP; never commits.
+
+Every choice is appended as one `consent_event` per purpose, sharing a receipt id;
+nothing is ever updated. Reading the state it leaves is `state`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, insert, select
+from sqlalchemy.orm import Session
+
+from privacyops.audit import service as audit
+from privacyops.consent.catalogue import Catalogue, PurposeInfo, catalogue
+from privacyops.consent.models import ConsentEvent, ConsentState, Method
+from privacyops.jurisdictions import service as jurisdictions
+from privacyops.jurisdictions.rules import Regime
+from privacyops.policy.schema import Declaration
+from privacyops.subjects import service as subjects
+from privacyops.subjects.errors import SubjectNotFoundError
+from privacyops.subjects.models import Subject, SubjectState
+from privacyops.vault import hooks
+
+
+class ConsentError(ValueError):
+    """A refusal the face turns into an HTTP error (``status``) naming ``field``."""
+
+    def __init__(self, message: str, *, field: str | None = None, status: int = 422) -> None:
+        super().__init__(message)
+        self.field = field
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """A data subject, or a browser known only by the blind index of its random cookie id."""
+
+    subject_id: str | None = None
+    cookie_index: bytes | None = None
+
+    def __post_init__(self) -> None:
+        if (self.subject_id is None) == (self.cookie_index is None):
+            raise ValueError("give a subject id or a cookie index, not both")
+
+    @property
+    def pseudonym(self) -> str:
+        if self.subject_id is not None:
+            return f"subject:{self.subject_id}"
+        assert self.cookie_index is not None
+        return f"cookie:{self.cookie_index.hex()}"
+
+    def where(self) -> ColumnElement[bool]:
+        if self.subject_id is not None:
+            return ConsentEvent.subject_id == self.subject_id
+        return ConsentEvent.cookie_index == self.cookie_index
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Everything about a choice that is not the choice itself."""
+
+    regime: Regime
+    gpc_applies: bool
+    gpc_signal: bool
+    policy_version: str
+    notice_version: str
+    notice_hash: str
+    lang: str
+    at: datetime
+    actor: str
+    ip_prefix: str | None = None
+    ua_family: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    purpose: str
+    state: ConsentState
+    method: Method
+
+
+@dataclass(frozen=True)
+class Recorded:
+    receipt_id: str
+    who: Who
+    method: Method
+    context: Context
+    decisions: tuple[Decision, ...]
+
+
+DenyPredicate = Callable[[Session, Subject, PurposeInfo], bool]
+DENY_PREDICATES: list[DenyPredicate] = []
+
+
+def register_deny(predicate: DenyPredicate) -> DenyPredicate:
+    """Add a rule that can only take permission away (e.g. an upheld objection).
+
+    Predicates run when a subject's decisions are (re)loaded, not per check, so they
+    may read the database; their answers are cached with the rest.
+    """
+    DENY_PREDICATES.append(predicate)
+    return predicate
+
+
+@register_deny
+def restricted(_session: Session, subject: Subject, purpose: PurposeInfo) -> bool:
+    """A restricted subject's data is stored, not otherwise used (GDPR Art. 18)."""
+    return subject.state == SubjectState.RESTRICTED and not purpose.essential
+
+
+def regime_of(subject: Subject) -> Regime:
+    """The subject's recorded regime; its place decides if none was recorded."""
+    if subject.jurisdiction:
+        try:
+            return jurisdictions.get_regime(subject.jurisdiction)
+        except jurisdictions.UnknownRegimeError:
+            pass
+    return jurisdictions.regime_for(country=subject.country, state=subject.region_code)
+
+
+def _expand(cat: Catalogue, choices: Mapping[str, bool]) -> dict[str, bool]:
+    wanted: dict[str, bool] = {}
+    for key, value in choices.items():
+        purposes = cat.expand(key)
+        field = f"choices.{key}"
+        if purposes is None:
+            raise ConsentError(f"{field}: not a declared purpose or cookie category", field=field)
+        category = cat.categories.get(key)
+        essential = any(cat.purposes[p].essential for p in purposes)
+        if not value and (essential or (category is not None and not category.requires_consent)):
+            raise ConsentError(
+                f"{field}: {key} is needed to provide the service and cannot be turned off",
+                field=field,
+            )
+        for purpose in purposes:
+            if not cat.purposes[purpose].essential:
+                wanted[purpose] = bool(value)
+    return wanted
+
+
+def _granted_now(session: Session, who: Who, purposes: Iterable[str]) -> set[str]:
+    """Which of ``purposes`` the newest events grant (a refusal after a grant is a withdrawal).
+
+    Reads only (purpose, state) through the who-index; the write path needs no more.
+    """
+    wanted = set(purposes)
+    newest: dict[str, str] = {}
+    rows = session.execute(
+        select(ConsentEvent.purpose, ConsentEvent.state)
+        .where(who.where())
+        .order_by(ConsentEvent.id.desc())
+    )
+    with rows:
+        for purpose, state in rows:
+            if purpose in wanted:
+                newest.setdefault(purpose, state)
+                if len(newest) == len(wanted):
+                    break
+    return {p for p, state in newest.items() if state == ConsentState.GRANTED}
+
+
+def _decisions(
+    cat: Catalogue,
+    wanted: Mapping[str, bool],
+    method: Method,
+    context: Context,
+    granted: set[str],
+) -> list[Decision]:
+    decisions: list[Decision] = []
+    if method is Method.GPC and any(
+        value or not cat.purposes[p].gpc for p, value in wanted.items()
+    ):
+        raise ConsentError("method gpc only opts out of sale and sharing", field="method")
+    for purpose, value in wanted.items():
+        if value:
+            state = ConsentState.GRANTED
+        elif purpose in granted:
+            state = ConsentState.WITHDRAWN
+        else:
+            state = ConsentState.DENIED
+        decisions.append(Decision(purpose, state, method))
+    if context.gpc_signal and context.gpc_applies and method is not Method.GPC:
+        # The signal is an opt-out the person need not repeat; only an explicit
+        # choice made in this same request overrides it (11 CCR 7025(c)(3)).
+        for purpose in cat.gpc_purposes:
+            if purpose not in wanted:
+                state = ConsentState.WITHDRAWN if purpose in granted else ConsentState.DENIED
+                decisions.append(Decision(purpose, state, Method.GPC))
+    if not decisions:
+        raise ConsentError("choices: give at least one purpose or category", field="choices")
+    return decisions
+
+
+def record_choices(
+    *,
+    session: Session,
+    declaration: Declaration,
+    who: Who,
+    choices: Mapping[str, bool],
+    method: Method,
+    context: Context,
+) -> Recorded:
+    """Append one event per purpose the choice touches; returns what the receipt shows."""
+    cat = catalogue(declaration)
+    if who.subject_id is not None:
+        live_subject(session=session, subject_id=who.subject_id)
+    wanted = _expand(cat, choices)
+    # Only a refusal needs the history (was it granted? then it is a withdrawal).
+    refused = {p for p, value in wanted.items() if not value}
+    if context.gpc_signal and context.gpc_applies:
+        refused |= set(cat.gpc_purposes) - set(wanted)
+    granted = _granted_now(session, who, refused) if refused else set()
+    decisions = _decisions(cat, wanted, method, context, granted)
+    return _append(session, who, method, context, decisions)
+
+
+def withdraw_all(
+    *, session: Session, declaration: Declaration, who: Who, method: Method, context: Context
+) -> Recorded:
+    """Withdraw every non-essential purpose at once (GDPR Art. 7(3): as easy as giving)."""
+    cat = catalogue(declaration)
+    return record_choices(
+        session=session,
+        declaration=declaration,
+        who=who,
+        choices=dict.fromkeys(cat.optional, False),
+        method=method,
+        context=context,
+    )
+
+
+def live_subject(*, session: Session, subject_id: str) -> Subject:
+    try:
+        subject = subjects.get_subject(session=session, subject_id=subject_id)
+    except SubjectNotFoundError:
+        raise ConsentError(
+            f"no data subject {subject_id!r}", field="subject_id", status=404
+        ) from None
+    if subject.state == SubjectState.ERASED:
+        raise ConsentError(
+            f"data subject {subject_id!r} was erased", field="subject_id", status=409
+        )
+    return subject
+
+
+def _append(
+    session: Session, who: Who, method: Method, context: Context, decisions: Iterable[Decision]
+) -> Recorded:
+    receipt_id = str(uuid.uuid4())
+    made = tuple(decisions)
+    session.execute(
+        insert(ConsentEvent),
+        [
+            {
+                "receipt_id": receipt_id,
+                "subject_id": who.subject_id,
+                "cookie_index": who.cookie_index,
+                "purpose": d.purpose,
+                "state": d.state.value,
+                "method": d.method.value,
+                "policy_version": context.policy_version,
+                "notice_version": context.notice_version,
+                "notice_hash": context.notice_hash,
+                "lang": context.lang,
+                "regime": context.regime.code,
+                "occurred_at": context.at,
+                "ip_prefix": context.ip_prefix,
+                "ua_family": context.ua_family,
+                "actor": context.actor,
+            }
+            for d in made
+        ],
+    )
+    audit.record(
+        session=session,
+        actor=context.actor,
+        action="consent.recorded",
+        target_type="subject" if who.subject_id else "consent_receipt",
+        target_id=who.subject_id or receipt_id,
+        details={
+            "receipt_id": receipt_id,
+            "method": method.value,
+            "regime": context.regime.code,
+            "policy_version": context.policy_version,
+            "decisions": {d.purpose: d.state.value for d in made},
+        },
+    )
+    if who.subject_id is not None:
+        subject_id = who.subject_id
+        hooks.after_commit(session, lambda: changed(subject_id))
+    return Recorded(receipt_id, who, method, context, made)
+
+
+#: Called after a commit that changed a subject's consent; `checks` subscribes.
+LISTENERS: list[Callable[[str], None]] = []
+
+
+def changed(subject_id: str) -> None:
+    for listener in LISTENERS:
+        listener(subject_id)
