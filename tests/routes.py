@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from privacyops.staff.permissions import Permission
 from privacyops.web.deps import Guard
@@ -32,7 +32,9 @@ def guards_of(route: APIRoute) -> tuple[Guard, ...]:
 
 
 def route_cases(app: FastAPI) -> Iterator[RouteCase]:
-    for route in app.routes:
+    """Every API route, including those inside included routers."""
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
         if not isinstance(route, APIRoute):
             continue
         for method in sorted(route.methods - {"HEAD"}):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from sqlalchemy import func, select, text
 
 from privacyops.audit import service as audit
@@ -51,7 +52,10 @@ def api_docs() -> HTMLResponse:
 
 @router.get("/", dependencies=[PUBLIC.dep])
 def privacy_center(request: Request) -> Response:
-    available = {getattr(route, "path", "") for route in request.app.routes}
+    available = {
+        getattr(context.original_route, "path", "")
+        for context in iter_route_contexts(request.app.routes)
+    }
     controller = request.app.state.policy.declaration.controller
     return render_center(
         request,
