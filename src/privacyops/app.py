@@ -17,10 +17,16 @@ from privacyops.consent import api as consent_api
 from privacyops.consent import browser as consent_browser
 from privacyops.consent import views as consent_views
 from privacyops.db import Database
+from privacyops.disclosures import api as disclosures_api
+from privacyops.disclosures import views as disclosures_views
 from privacyops.errors import install_error_handlers
+from privacyops.incidents import api as incidents_api
+from privacyops.incidents import views as incidents_views
 from privacyops.jurisdictions import api as jurisdictions_api
 from privacyops.jurisdictions import views as jurisdictions_views
 from privacyops.notify import api as notify_api
+from privacyops.orders import api as orders_api
+from privacyops.orders import views as orders_views
 from privacyops.policy import api as policy_api
 from privacyops.policy import views as policy_views
 from privacyops.policy.service import PolicyStore
@@ -85,6 +91,12 @@ def create_app(
         consent_api.router,
         consent_browser.router,
         consent_views.router,
+        orders_api.router,
+        orders_views.router,
+        disclosures_api.router,
+        disclosures_views.router,
+        incidents_api.router,
+        incidents_views.router,
     ):
         app.include_router(router)
     return app

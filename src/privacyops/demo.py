@@ -11,6 +11,8 @@ from privacyops.audit import service as audit
 from privacyops.audit.models import AuditEvent
 from privacyops.collection import demo as collection_demo
 from privacyops.consent import demo as consent_demo
+from privacyops.incidents import demo as incidents_demo
+from privacyops.orders import demo as orders_demo
 from privacyops.policy import versions
 from privacyops.policy.service import PolicyStore
 from privacyops.staff import service as staff
@@ -63,6 +65,8 @@ def load(*, session: Session, policy: PolicyStore, vault: Vault) -> dict[str, st
         session=session, vault=vault, declaration=policy.declaration, actor="system:demo"
     )
     consent_demo.seed(session=session, vault=vault, declaration=policy.declaration)
+    orders_demo.seed(session=session, vault=vault, declaration=policy.declaration)
+    incidents_demo.seed(session=session, declaration=policy.declaration)
     for client_name, scopes in DEMO_CLIENTS:
         key, _client = staff.create_api_client(
             session=session, name=client_name, scopes=[s.value for s in scopes], actor="system:demo"

@@ -4,7 +4,10 @@ from privacyops.audit import models as audit_models
 from privacyops.collection import models as collection_models
 from privacyops.consent import models as consent_models
 from privacyops.db import Base
+from privacyops.disclosures import models as disclosures_models
+from privacyops.incidents import models as incidents_models
 from privacyops.notify import models as notify_models
+from privacyops.orders import models as orders_models
 from privacyops.policy import models as policy_models
 from privacyops.rights import models as rights_models
 from privacyops.rights.executors import models as rights_executor_models
@@ -18,7 +21,10 @@ __all__ = [
     "audit_models",
     "collection_models",
     "consent_models",
+    "disclosures_models",
+    "incidents_models",
     "notify_models",
+    "orders_models",
     "policy_models",
     "rights_executor_models",
     "rights_models",

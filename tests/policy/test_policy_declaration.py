@@ -24,6 +24,7 @@ NAMED_CATEGORIES = {
     "account", "contact", "support", "key_account", "device_model", "os_version",
     "browser_type", "ip_address", "log_behavior", "network_type", "approximate_location",
     "hardware_status", "electrical_parameters", "alarm_records", "cookies", "sensitive_data",
+    "orders",  # transactions (sections 3 and 5: legal retention for transactions)
 }  # fmt: skip
 
 

@@ -128,8 +128,8 @@ CASES: dict[str, Case] = {
         ("purpose 'product_analytic' is not declared",),
     ),
     "recipient given a category it is not listed for": Case(
-        ("categories: [key_account]", "categories: [key_account, contact]"),
-        "categories: [key_account, contact]",
+        ("categories: [key_account, orders]", "categories: [key_account, orders, contact]"),
+        "categories: [key_account, orders, contact]",
         (
             "recipient 'payment_partners' may receive data category 'contact', "
             "which does not list it among its recipients",

@@ -64,7 +64,10 @@ def scan(
     ] = None,
     store: Annotated[bool, typer.Option("--store/--no-store", help="Keep the result.")] = True,
     timeout: Annotated[
-        float, typer.Option(min=0.5, max=120, help="Seconds to wait for the page and the banner.")
+        float,
+        typer.Option(
+            min=0.5, max=120, help="Seconds to wait for the banner (a page may take 30 s to load)."
+        ),
     ] = 10,
 ) -> None:
     """Load URL in headless Chromium before any choice, after Accept and after Reject.

@@ -28,6 +28,8 @@ CHROMIUM_ARGS = [
 ]
 REGION_HEADER = "X-Consent-Region"
 BUTTONS = {"accept": '[data-fc="accept"]', "reject": '[data-fc="reject"]'}
+NAVIGATION_TIMEOUT_MS = 30_000
+"""Loading a page may take this long; the caller's timeout bounds only the wait for the banner."""
 
 
 class ScanError(RuntimeError):
@@ -65,7 +67,8 @@ def _phase(
     try:
         page = context.new_page()
         page.set_default_timeout(timeout_ms)
-        response = page.goto(url, wait_until="networkidle")
+        page.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
+        response = page.goto(url, wait_until="networkidle", timeout=NAVIGATION_TIMEOUT_MS)
         if response is None or response.status >= 400:
             status = response.status if response else "no response"
             raise ScanError(f"{url} answered {status}")
@@ -75,7 +78,7 @@ def _phase(
                 page.click(BUTTONS[phase], timeout=timeout_ms)
             except PlaywrightError:
                 found = False
-            page.wait_for_load_state("networkidle")
+            page.wait_for_load_state("networkidle", timeout=NAVIGATION_TIMEOUT_MS)
             page.wait_for_timeout(300)
         else:
             try:

@@ -304,6 +304,7 @@ __all__ = [
     "Contact",
     "Controller",
     "Country",
+    "LaxDate",
     "LegalCompliance",
     "PolicyMeta",
     "PolicyUpdates",

@@ -24,6 +24,7 @@ from privacyops.policy.promises import (
     Contact,
     Controller,
     Country,
+    LaxDate,
     LegalCompliance,
     PolicyMeta,
     PolicyUpdates,
@@ -203,6 +204,10 @@ class Recipient(Sectioned):
     purposes: list[Key] = Field(min_length=1)
     ground: SharingGround
     safeguard: Text
+    agreement_ref: str | None = Field(default=None, min_length=1, max_length=200)
+    """The signed processing or sharing agreement (PIPL art. 21, GDPR art. 28), by reference."""
+    review_by: LaxDate | None = None
+    """When the agreement must next be reviewed; the console warns once it has passed."""
 
 
 class Transfer(Sectioned):

@@ -1,0 +1,1 @@
+"""Orders: transactions with their billing and shipping contact, kept for the legal period."""

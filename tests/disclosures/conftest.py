@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+import pytest
+
+from privacyops.policy.loader import load_declaration
+from privacyops.policy.schema import Declaration
+from privacyops.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def declaration(settings: Settings) -> Declaration:
+    return load_declaration(settings.policy)
