@@ -113,6 +113,51 @@ def test_an_order_outside_the_declaration_is_refused_by_field_and_nothing_is_sto
     assert order_rows(db) == (0, 0)
 
 
+def test_the_legal_period_runs_from_when_the_order_was_placed(
+    shop: TestClient, db: Database
+) -> None:
+    placed = datetime.now(UTC).replace(microsecond=0) - timedelta(days=400)
+    body = {
+        "notice_version": NOTICE,
+        "account_id": "acct-7",
+        "fields": ORDER,
+        "placed_at": placed.isoformat(),
+    }
+    response = shop.post("/api/v1/orders", json=body)
+    assert response.status_code == 201, response.text
+    assert datetime.fromisoformat(response.json()["retained_until"]) == add_years(placed, 3)
+    with db.unit_of_work() as session:
+        collected = set(
+            session.scalars(
+                select(PersonalRecord.collected_at).where(PersonalRecord.category == "orders")
+            )
+        )
+    assert collected == {placed}
+
+
+@pytest.mark.parametrize(
+    "placed_at",
+    [
+        "2026-01-01T00:00:00",  # no zone
+        (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+        (datetime.now(UTC) - timedelta(days=4 * 366)).isoformat(),  # past the legal period
+    ],
+)
+def test_an_order_placed_in_the_future_without_a_zone_or_too_long_ago_is_refused(
+    shop: TestClient, db: Database, placed_at: str
+) -> None:
+    body = {
+        "notice_version": NOTICE,
+        "account_id": "acct-7",
+        "fields": ORDER,
+        "placed_at": placed_at,
+    }
+    response = shop.post("/api/v1/orders", json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["field"] == "placed_at"
+    assert order_rows(db) == (0, 0)
+
+
 def test_an_unknown_account_and_a_repeated_order_are_refused(shop: TestClient) -> None:
     body = {"notice_version": NOTICE, "account_id": "nobody", "fields": ORDER}
     assert shop.post("/api/v1/orders", json=body).status_code == 404

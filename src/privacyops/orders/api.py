@@ -43,6 +43,7 @@ def create_order(
             fields=body.fields,
             notice_version=body.notice_version,
             actor=principal.actor,
+            placed_at=body.placed_at,
         )
     except service.OrderError as error:
         raise AppError(error.status, str(error), field=error.field) from None

@@ -15,6 +15,11 @@ class OrderIn(BaseModel):
     )
     account_id: str = Field(min_length=1, max_length=64, description="The buyer's account.")
     fields: dict[str, Any] = Field(description="Fields of the declared `orders` category.")
+    placed_at: datetime | None = Field(
+        default=None,
+        description="When the order was placed (with a zone; default now). The legal period"
+        " runs from then.",
+    )
 
 
 class OrderOut(BaseModel):

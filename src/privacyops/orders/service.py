@@ -80,8 +80,19 @@ def record_order(
     fields: Mapping[str, object],
     notice_version: str,
     actor: str,
+    placed_at: datetime | None = None,
 ) -> Order:
-    """Check an order against the declaration and store it; refusals change nothing."""
+    """Check an order against the declaration and store it; refusals change nothing.
+
+    ``placed_at`` (default now) is when the order was placed: the legal period runs from
+    then, so an order recorded late is not kept longer than the law asks.
+    """
+    now = utcnow()
+    placed = placed_at or now
+    if placed.tzinfo is None:
+        raise OrderError("placed_at needs a time zone", field="placed_at")
+    if placed > now:
+        raise OrderError("placed_at is in the future", field="placed_at")
     try:
         subject = subjects.get_subject(session=session, subject_id=subject_id)
     except SubjectNotFoundError:
@@ -106,9 +117,10 @@ def record_order(
     if amount < 0 or amount >= Decimal("1e12"):
         raise OrderError("amount must be between 0 and 10^12", field="fields.amount")
     rule = legal_rule(declaration)
-    now = utcnow()
-    expires = rule.expires_at(collected_at=now)
+    expires = rule.expires_at(collected_at=placed)
     assert expires is not None  # a legal rule always expires
+    if expires <= now:
+        raise OrderError("placed_at is older than the legal retention period", field="placed_at")
     records.store_values(
         session=session,
         vault=vault,
@@ -121,14 +133,14 @@ def record_order(
         notice_version=notice,
         source=f"{SOURCE_PREFIX}{ref}",
         actor=actor,
-        collected_at=now,
+        collected_at=placed,
     )
     order = Order(
         subject_id=subject_id,
         order_ref=ref,
         amount=amount,
         currency=values["currency"],
-        placed_at=now,
+        placed_at=placed,
         expires_at=expires,
         law=rule.law[:200],
         created_by=actor,
