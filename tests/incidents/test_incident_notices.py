@@ -197,3 +197,39 @@ def test_announcing_a_policy_version_uses_the_declared_channels(
     assert f"/policy/versions/{version}" in notice.text
     with db.unit_of_work() as session:
         assert [a.version for a in announcements.history(session=session)] == [version]
+
+
+def test_clock_reminders_reach_the_privacy_contact_by_smtp_once(
+    db: Database,
+    vault: Vault,
+    declaration: Declaration,
+    make_person: MakePerson,
+    smtp_sink: SmtpSink,
+) -> None:
+    make_person("li.lei@example.cn", "CN")
+    incident_id = _incident(db, declaration)
+    for minutes in (181, 185):  # the CN 4 h clock is 1 h away, twice: one reminder
+        with db.unit_of_work() as session:
+            clocks.remind_due_clocks(
+                session,
+                AWARE + timedelta(minutes=minutes),
+                vault=vault,
+                declaration=declaration,
+                base_url="https://privacy.example.com",
+            )
+    with db.unit_of_work() as session:
+        notify.deliver_due(
+            session=session,
+            vault=vault,
+            backend=SmtpBackend("127.0.0.1", smtp_sink.port, sender=SENDER),
+            now=AWARE + timedelta(minutes=190),
+            checkpoint=session.commit,
+        )
+    contact = clocks.privacy_contact(declaration)
+    assert contact is not None
+    [mail] = smtp_sink.received
+    assert mail.rcpt_tos == [contact]
+    assert "CN notice to regulator" in mail.subject
+    body = mail.body("plain")
+    assert "Account e-mails exposed" in body
+    assert f"https://privacy.example.com/admin/incidents/{incident_id}" in body

@@ -70,6 +70,19 @@ SAMPLES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         },
         {},
     ),
+    "clock_reminder": (
+        {
+            "reference": "INC-2026-0001",
+            "title": "Support export exposed",
+            "regime": "EU",
+            "audience": "regulator",
+            "due_at": "2026-12-04T22:20:00+00:00",
+            "remaining": "3 h 59 min left",
+            "rule": "72 hours from awareness · GDPR Art. 33",
+            "incident_url": "https://privacy.example.com/admin/incidents/1",
+        },
+        {},
+    ),
 }
 
 

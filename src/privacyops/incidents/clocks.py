@@ -31,6 +31,9 @@ from privacyops.incidents.models import (
 )
 from privacyops.jurisdictions import service as jurisdictions
 from privacyops.jurisdictions.schemas import BreachClock
+from privacyops.notify import service as notify
+from privacyops.policy.schema import Declaration
+from privacyops.vault.service import Vault
 
 #: How long before a due time the privacy officer is reminded, largest first.
 THRESHOLDS: tuple[tuple[str, timedelta], ...] = (
@@ -155,11 +158,32 @@ def overdue_clocks(session: Session, now: datetime) -> list[tuple[Incident, Cloc
     return found
 
 
-def remind_due_clocks(session: Session, now: datetime) -> list[ClockReminder]:
+def privacy_contact(declaration: Declaration) -> str | None:
+    """The e-mail the declaration gives for security matters (else its first e-mail)."""
+    emails = [c for c in declaration.contact.channels if c.kind == "email"]
+    for channel in emails:
+        if "security" in channel.handles:
+            return channel.value
+    return emails[0].value if emails else None
+
+
+def remind_due_clocks(
+    session: Session,
+    now: datetime,
+    *,
+    vault: Vault | None = None,
+    declaration: Declaration | None = None,
+    base_url: str = "",
+) -> list[ClockReminder]:
     """Record a reminder for each open clock that crossed a threshold; once per clock and
     threshold (a unique constraint decides a race), so the job may run as often as it likes.
     Only the nearest threshold crossed is recorded: a clock first seen 30 minutes before its
-    due time gets the 1 h reminder, not the 24 h and 4 h ones as well."""
+    due time gets the 1 h reminder, not the 24 h and 4 h ones as well.
+
+    Given the vault and the declaration, each reminder is also e-mailed to the privacy
+    contact (``privacy_contact``) through notify, keyed by the reminder so a rerun that
+    stopped between the two never sends it twice."""
+    contact = privacy_contact(declaration) if declaration is not None else None
     made: list[ClockReminder] = []
     for incident in _live(session):
         for state in incident_clocks(session=session, incident=incident, now=now):
@@ -199,8 +223,45 @@ def remind_due_clocks(session: Session, now: datetime) -> list[ClockReminder]:
                 target_id=incident.id,
                 details={"clock": state.key, "threshold": threshold},
             )
+            if vault is not None and contact is not None:
+                _email_reminder(session, vault, contact, incident, state, threshold, now, base_url)
             made.append(reminder)
     return made
+
+
+def _email_reminder(
+    session: Session,
+    vault: Vault,
+    contact: str,
+    incident: Incident,
+    state: ClockState,
+    threshold: str,
+    now: datetime,
+    base_url: str,
+) -> None:
+    assert state.due_at is not None
+    rule = state.clock.rule + (f" · {state.clock.law}" if state.clock.law else "")
+    notify.queue_email(
+        session=session,
+        vault=vault,
+        to=contact,
+        template="clock_reminder",
+        language="en",
+        context={
+            "reference": incident.reference,
+            "title": incident.title,
+            "regime": state.regime,
+            "audience": state.audience,
+            "due_at": state.due_at.isoformat(),
+            "remaining": remaining(state.due_at, now),
+            "rule": rule,
+            "incident_url": f"{base_url}/admin/incidents/{incident.id}",
+        },
+        idempotency_key=f"clock-reminder:{incident.id}:{state.key}:{threshold}",
+        batch=f"clock-reminders:{incident.id}",
+        actor="system:incidents",
+        now=now,
+    )
 
 
 def reminders(*, session: Session, limit: int = 50) -> list[ClockReminder]:

@@ -70,6 +70,7 @@ SPECS: dict[str, TemplateSpec] = {
         "recommendations occurred_at",
     ),
     "policy_update": _spec("version change summary policy_url consent_required", "effective_date"),
+    "clock_reminder": _spec("reference title regime audience due_at remaining rule incident_url"),
 }
 
 REQUEST_TYPES: dict[str, dict[str, str]] = {
