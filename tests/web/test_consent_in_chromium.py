@@ -10,7 +10,7 @@ from urllib.parse import unquote
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 from sqlalchemy import select
-from tests.browser import SCREENSHOTS, chromium, live_server
+from tests.browser import SCREENSHOTS, live_server
 from tests.consent.support import publish_major, publish_v1
 
 from privacyops.app import create_app
@@ -27,12 +27,6 @@ GPC_ON = (
     "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', "
     "{get() { return true; }, configurable: true});"
 )
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from fastapi import FastAPI
@@ -14,7 +14,6 @@ from tests.browser import SCREENSHOTS, chromium, live_server
 from tests.conftest import PASSWORD
 from typer.testing import CliRunner
 
-from privacyops.app import create_app
 from privacyops.cli import app as cli
 from privacyops.consent import demo
 from privacyops.consent.models import CookieScan
@@ -41,12 +40,6 @@ def environment(settings: Settings) -> dict[str, str]:
         "PRIVACYOPS_KEY_DIR": str(settings.key_dir),
         "PRIVACYOPS_DATA_DIR": str(settings.data_dir),
     }
-
-
-@pytest.fixture
-def base_url(settings: Settings, db: Database) -> Iterator[str]:
-    with live_server(create_app(settings, db=db)) as url:
-        yield url
 
 
 def scans(db: Database) -> list[CookieScan]:

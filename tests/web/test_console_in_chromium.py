@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Browser, Page
-from tests.browser import SCREENSHOTS, chromium, live_server
+from tests.browser import SCREENSHOTS
 from tests.conftest import PASSWORD
 
-from privacyops.app import create_app
-from privacyops.db import Database
-from privacyops.settings import Settings
 from privacyops.staff.permissions import Role
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def base_url(settings: Settings, db: Database) -> Iterator[str]:
-    with live_server(create_app(settings, db=db)) as url:
-        yield url
 
 
 def log_in(page: Page, base_url: str, username: str) -> None:

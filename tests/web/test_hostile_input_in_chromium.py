@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page
-from tests.browser import chromium, live_server
 from tests.conftest import PASSWORD
 
-from privacyops.app import create_app
 from privacyops.db import Database
 from privacyops.disclosures import authority
-from privacyops.settings import Settings
 from privacyops.staff.permissions import Role
 
 pytestmark = pytest.mark.browser
@@ -24,18 +21,6 @@ PAYLOADS = [
     '"><svg onload="window.__xss = \'svg\'">',
     "javascript:window.__xss='href'",
 ]
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def base_url(settings: Settings, db: Database) -> Iterator[str]:
-    with live_server(create_app(settings, db=db)) as url:
-        yield url
 
 
 def test_hostile_staff_names_render_as_text(

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Browser
-from tests.browser import SCREENSHOTS, chromium, live_server
+from tests.browser import SCREENSHOTS, live_server
 from tests.conftest import PASSWORD
 
 from privacyops.app import create_app
@@ -16,12 +16,6 @@ from privacyops.settings import Settings
 from privacyops.staff.permissions import Role
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page
-from tests.browser import SCREENSHOTS, chromium, live_server
-from tests.conftest import PASSWORD
+from playwright.sync_api import Page
+from tests.browser import SCREENSHOTS
+from tests.web.conftest import ConsolePage
 
-from privacyops.app import create_app
 from privacyops.db import Database
 from privacyops.policy.service import PolicyStore
 from privacyops.settings import Settings
@@ -20,18 +18,6 @@ from privacyops.telemetry import service, simulator
 from privacyops.vault.service import Vault
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def base_url(settings: Settings, db: Database) -> Iterator[str]:
-    with live_server(create_app(settings, db=db)) as url:
-        yield url
 
 
 @pytest.fixture
@@ -85,25 +71,8 @@ def device(settings: Settings, db: Database) -> tuple[int, str]:
 
 
 @pytest.fixture
-def page(browser: Browser, base_url: str, make_staff: Callable[..., int]) -> Iterator[Page]:
-    make_staff("sam", Role.SUPPORT_AGENT)
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("console", lambda m: problems.append(m.text) if _bad(m) else None)
-    page.on("response", lambda r: problems.append(r.url) if r.status >= 400 else None)
-    page.goto(f"{base_url}/admin/login")
-    page.fill("input[name=username]", "sam")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/admin")
-    yield page
-    assert problems == []
-
-
-def _bad(message: ConsoleMessage) -> bool:
-    """A script or style the CSP blocked, or a failed load (the browser's own favicon aside)."""
-    return message.type == "error" and "favicon" not in message.location.get("url", "")
+def page(console_page: ConsolePage) -> Page:
+    return console_page(Role.SUPPORT_AGENT, "sam")
 
 
 def test_a_device_page_shows_its_chart_alarms_and_owners(
