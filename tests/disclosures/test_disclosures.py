@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from tests.rights.support import World, json_of, unzip
 
 from privacyops.audit.models import AuditEvent
 from privacyops.db import Database
@@ -14,8 +16,10 @@ from privacyops.disclosures import service
 from privacyops.disclosures.models import Disclosure
 from privacyops.policy.render.ropa import ropa_rows
 from privacyops.policy.schema import Declaration
+from privacyops.settings import Settings
 from privacyops.staff.permissions import Role
 from privacyops.subjects import service as subjects
+from privacyops.vault.service import Vault
 
 LOGISTICS = {
     "recipient": "logistics",
@@ -143,10 +147,32 @@ def test_the_accounting_lists_every_past_disclosure_without_values(
     )
 
 
-def test_the_accounting_is_a_section_of_the_access_package() -> None:
-    from privacyops.rights.executors import extensions
+def test_the_access_package_lists_who_received_the_data_and_when(
+    admin: TestClient, db: Database, settings: Settings, declaration: Declaration
+) -> None:
+    world = World(db, Vault.from_settings(settings), settings, declaration)
+    subject_id = world.subject("wang.fang@example.com", country="CN")
+    other = world.subject("li.lei@example.com", country="CN")
+    for who in (subject_id, subject_id, other):
+        response = admin.post("/api/v1/disclosures", json={**LOGISTICS, "subject_id": who})
+        assert response.status_code == 201, response.text
+    payment = {**LOGISTICS, "recipient": "payment_partners", "subject_id": subject_id}
+    assert admin.post("/api/v1/disclosures", json=payment).status_code == 201
 
-    assert "disclosures" in {s.name for s in extensions.access_sections()}
+    report = world.execute(world.request(subject_id, "access", regime="CN"))
+
+    assert report.completed
+    assert report.download_token is not None
+    files = unzip(world.download(report.download_token))
+    rows = json_of(files, "disclosures.json")
+    assert [(r["recipient"], r["country"], r["categories"]) for r in rows] == [
+        ("logistics", "CN", "orders"),
+        ("logistics", "CN", "orders"),
+        ("payment_partners", "CN", "orders"),
+    ]
+    assert all(datetime.fromisoformat(r["disclosed_at"]).tzinfo is not None for r in rows)
+    assert "disclosures.csv" in files
+    assert "wang.fang" not in files["disclosures.csv"].decode()  # recipients and times only
 
 
 def test_records_of_processing_show_each_recipient_and_transfer_of_orders(
