@@ -193,3 +193,29 @@ def test_every_change_is_audited(db: Database, declaration: Declaration) -> None
         "incident.task_added",
         "incident.note_added",
     ]
+
+
+def test_the_console_overview_lists_running_clocks_and_agreements_to_review(
+    db: Database,
+    declaration: Declaration,
+    make_person: MakePerson,
+    staff_client: Callable[[Role], TestClient],
+) -> None:
+    make_person("anna@example.de", "DE")
+    make_person("li.lei@example.cn", "CN")
+    incident_id = _register(db, declaration)
+    with db.unit_of_work() as session:
+        running = clocks.running_clocks(session, AWARE + timedelta(hours=1))
+        reference = service.get(session=session, incident_id=incident_id).reference
+    keys = [state.key for _incident, state in running]
+    assert keys[0] == "CN/regulator/notice"  # 4 h comes before 72 h
+    assert "EU/regulator/notice" in keys
+    assert all(state.status == "open" for _incident, state in running)
+
+    page = staff_client(Role.PRIVACY_OFFICER).get("/admin")
+    assert page.status_code == 200
+    assert "Needs attention" in page.text
+    assert f"{reference}: notify regulator (CN)" in page.text
+    assert "agreement review overdue since 2026-06-30" in page.text  # payment partners
+    auditor = staff_client(Role.AUDITOR).get("/admin")
+    assert f"{reference}: notify" in auditor.text  # auditors read incidents too

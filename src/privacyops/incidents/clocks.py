@@ -147,6 +147,17 @@ def _live(session: Session) -> list[Incident]:
     return list(session.scalars(query.order_by(Incident.aware_at)))
 
 
+def running_clocks(session: Session, now: datetime) -> list[tuple[Incident, ClockState]]:
+    """Clocks of incidents not closed that are still open or overdue, soonest due first."""
+    running = [
+        (incident, state)
+        for incident in _live(session)
+        for state in incident_clocks(session=session, incident=incident, now=now)
+        if state.status in ("open", "overdue") and state.due_at is not None
+    ]
+    return sorted(running, key=lambda pair: pair[1].due_at or now)
+
+
 def overdue_clocks(session: Session, now: datetime) -> list[tuple[Incident, ClockState]]:
     """Clocks past due with no notice recorded, for the conformance audit (closed included:
     closing an incident does not excuse a notice that was never sent)."""

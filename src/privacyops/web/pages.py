@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import iter_route_contexts
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from privacyops.audit import service as audit
+from privacyops.db import utcnow
+from privacyops.disclosures import register
 from privacyops.errors import error_response
+from privacyops.incidents import clocks
 from privacyops.policy import versions
 from privacyops.staff import service as staff
 from privacyops.staff.permissions import Permission
@@ -89,4 +94,40 @@ async def console_home(
         },
     ]
     recent = audit.recent(session=session, limit=15) if principal.can(Permission.AUDIT_READ) else []
-    return await render_admin(request, "admin/home.html", {"tiles": tiles, "recent": recent})
+    return await render_admin(
+        request,
+        "admin/home.html",
+        {"tiles": tiles, "recent": recent, "attention": _attention(request, session, principal)},
+    )
+
+
+def _attention(request: Request, session: Session, principal: staff.Principal) -> list[Attention]:
+    """What is due or wrong now, from each domain the viewer may see; soonest first."""
+    now = utcnow()
+    items: list[Attention] = []
+    if principal.can(Permission.INCIDENTS_READ):
+        for incident, state in clocks.running_clocks(session, now)[:8]:
+            items.append(
+                Attention(
+                    kind="overdue" if state.status == "overdue" else "due",
+                    what=f"{incident.reference}: notify {state.audience} ({state.regime})",
+                    detail=state.why,
+                    href=f"/admin/incidents/{incident.id}",
+                )
+            )
+    if principal.can(Permission.REPORTS_READ):
+        declaration = request.app.state.policy.declaration
+        for entry in register.register(declaration, today=now.date()):
+            items.extend(
+                Attention(kind="review", what=entry.label, detail=w, href="/admin/recipients")
+                for w in entry.warnings
+            )
+    return items
+
+
+@dataclass(frozen=True)
+class Attention:
+    kind: str  # overdue | due | review
+    what: str
+    detail: str
+    href: str
