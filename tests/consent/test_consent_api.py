@@ -294,6 +294,21 @@ def test_an_integration_reads_a_receipt_by_id_or_the_latest(
     assert missing.status_code == 404
 
 
+def test_a_receipt_is_never_read_under_another_subject(
+    integration: TestClient, new_client: Callable[[], TestClient], make_subject: Callable[..., str]
+) -> None:
+    owner, stranger = make_subject("DE"), make_subject("DE")
+    made = integration.post(
+        f"/api/v1/consent/subjects/{owner}/choices", json={"choices": {"analytics": True}}
+    ).json()
+    crossed = integration.get(f"/api/v1/consent/subjects/{stranger}/receipts/{made['receipt_id']}")
+    assert crossed.status_code == 404
+    assert owner not in crossed.text
+    browser = new_client()
+    cookie = {"cookie_id": "A" * 22}
+    assert browser.get("/consent/receipt", params=cookie).status_code == 404
+
+
 def test_a_policy_version_never_published_is_refused(
     integration: TestClient, make_subject: Callable[..., str], published: Callable[[str], None]
 ) -> None:
