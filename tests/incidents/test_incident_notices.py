@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from tests.consent.support import publish_major, publish_v1
 from tests.incidents.conftest import ACTOR, AWARE, MakePerson
 from tests.notify.support import SENDER, Recording, SmtpSink
 
@@ -233,3 +234,27 @@ def test_clock_reminders_reach_the_privacy_contact_by_smtp_once(
     body = mail.body("plain")
     assert "Account e-mails exposed" in body
     assert f"https://privacy.example.com/admin/incidents/{incident_id}" in body
+
+
+def test_a_published_update_is_announced_by_the_job_once_and_the_first_version_never(
+    db: Database, vault: Vault, make_person: MakePerson
+) -> None:
+    make_person("anna@example.de", "DE")
+    with db.unit_of_work() as session:
+        publish_v1(session)
+        assert announcements.pending_versions(session=session) == []
+        publish_major(session, "2.0.0")
+        assert announcements.pending_versions(session=session) == ["2.0.0"]
+    for expected in (["2.0.0"], []):
+        with db.unit_of_work() as session:
+            done = announcements.announce_pending(session=session, vault=vault, actor="system:jobs")
+            assert done == expected
+    with db.unit_of_work() as session:
+        [row] = announcements.history(session=session)
+        assert row.version == "2.0.0"
+        assert row.prominent is True
+        assert row.consent_required is True
+        queued = session.execute(
+            select(OutboundMessage.channel).where(OutboundMessage.batch == "policy-2.0.0")
+        ).scalars()
+        assert sorted(queued) == ["email", "in_app"]  # one person, each channel once

@@ -164,6 +164,25 @@ def _website_notice(
     return notice
 
 
+def pending_versions(*, session: Session) -> list[str]:
+    """Published updates not announced yet, oldest first (the first version is no update)."""
+    announced = set(session.scalars(select(PolicyAnnouncement.version)))
+    published = sorted(versions.list_versions(session=session), key=lambda v: v.published_at)
+    return [v.version for v in published[1:] if v.version not in announced]
+
+
+def announce_pending(
+    *, session: Session, vault: Vault, actor: str, base_url: str = "", now: datetime | None = None
+) -> list[str]:
+    """Announce every published update not yet announced: publishing is enough, this job
+    (or the console's *Announce*) does the sending. Returns the versions announced."""
+    done = []
+    for version in pending_versions(session=session):
+        announce_policy_version(session, vault, version, actor, base_url=base_url, now=now)
+        done.append(version)
+    return done
+
+
 def history(*, session: Session) -> list[PolicyAnnouncement]:
     query = select(PolicyAnnouncement).order_by(PolicyAnnouncement.announced_at.desc())
     return list(session.scalars(query))
