@@ -37,6 +37,7 @@ CENTER_SECTIONS = [
     ("/cookies", "center.cookies"),
     ("/rights", "center.rights"),
     ("/account/delete", "center.delete"),
+    ("/notices", "center.notices"),
 ]
 
 
