@@ -30,6 +30,8 @@ from privacyops.orders import views as orders_views
 from privacyops.policy import api as policy_api
 from privacyops.policy import views as policy_views
 from privacyops.policy.service import PolicyStore
+from privacyops.rights import api as rights_api
+from privacyops.rights import views as rights_views
 from privacyops.settings import Settings
 from privacyops.staff import api as staff_api
 from privacyops.staff import views as staff_views
@@ -97,6 +99,8 @@ def create_app(
         disclosures_views.router,
         incidents_api.router,
         incidents_views.router,
+        rights_api.router,
+        rights_views.router,
     ):
         app.include_router(router)
     return app

@@ -115,6 +115,10 @@ class RightsRequest(Base):
     details_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     status_token_hash: Mapped[str] = mapped_column(String(64))
     created_by: Mapped[str] = mapped_column(String(120))
+    #: The address or number the requester gave, sealed under the rights contact key (not the
+    #: subject's key, so the notice that confirms an erasure can still be sent); removed once
+    #: the request is closed and its last notice queued.
+    contact_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
 
 
 class VerificationCode(Base):
