@@ -70,6 +70,17 @@ SAMPLES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         },
         {},
     ),
+    "request_denied": (
+        {
+            "request_id": "R-2026-000042",
+            "request_type": "access",
+            "reason": "We hold no personal information about this address.",
+            "authority": "Datatilsynet",
+            "authority_url": "https://www.datatilsynet.dk",
+            "privacy_center_url": "https://privacy.example.com/rights",
+        },
+        {},
+    ),
     "clock_reminder": (
         {
             "reference": "INC-2026-0001",

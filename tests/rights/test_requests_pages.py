@@ -190,6 +190,10 @@ def test_deny_with_a_reason_the_requester_reads(
     assert status["decision_reason"] == "We hold no data about this address."
     page = desk.client.get(f"/requests/status/{made['token']}")
     assert "We hold no data about this address." in page.text
+    [notice] = [m for m in desk.mail_to(ALICE) if "cannot act" in m.subject]
+    body = notice.body("plain")
+    assert "Why: We hold no data about this address." in body
+    assert "you can complain to" in body  # and to whom: the regime's authority
     again = dpo.post(
         f"/admin/requests/{made['id']}/deny", data={"reason": "again"}, follow_redirects=False
     )

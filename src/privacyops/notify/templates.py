@@ -65,6 +65,9 @@ SPECS: dict[str, TemplateSpec] = {
         personal="download_url",
     ),
     "request_expired": _spec("request_id received_at", "privacy_center_url"),
+    "request_denied": _spec(
+        "request_id request_type reason authority", "authority_url privacy_center_url"
+    ),
     "breach_notice": _spec(
         "reference nature categories consequences measures contact",
         "recommendations occurred_at",

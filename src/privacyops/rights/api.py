@@ -428,11 +428,16 @@ def execute(
 
 @router.post("/{request_id}/deny", dependencies=MANAGE, summary="Deny with a reason")
 def deny(
-    request_id: str, body: ReasonIn, session: SessionDep, principal: CurrentPrincipal
+    http: Request, request_id: str, body: ReasonIn, session: SessionDep, principal: CurrentPrincipal
 ) -> DetailOut:
     try:
         request = service.deny(
-            session=session, request_id=request_id, actor=principal.actor, reason=body.reason
+            session=session,
+            vault=vault_of(http),
+            settings=settings_of(http),
+            request_id=request_id,
+            actor=principal.actor,
+            reason=body.reason,
         )
     except service.RightsError as error:
         raise refusal(error) from None

@@ -909,8 +909,17 @@ def close_answered(
         session.flush()
 
 
-def deny(*, session: Session, request_id: str, actor: str, reason: str) -> RightsRequest:
-    """Staff deny a request with a reason the requester reads on the status page."""
+def deny(
+    *,
+    session: Session,
+    vault: Vault,
+    settings: Settings,
+    request_id: str,
+    actor: str,
+    reason: str,
+) -> RightsRequest:
+    """Staff deny a request with a reason; the requester is told it, and where to complain
+    (GDPR art. 12(4), PIPL art. 50), by e-mail and on the status page."""
     request = _open(session, request_id)
     text = _reason(reason)
     if request.status == RequestStatus.IN_PROGRESS:
@@ -918,6 +927,30 @@ def deny(*, session: Session, request_id: str, actor: str, reason: str) -> Right
     request.status = RequestStatus.DENIED.value
     request.closed_at = utcnow()
     request.decision_reason = text
+    try:
+        regulator = jurisdictions.get_regime(request.regime).regulator
+    except jurisdictions.UnknownRegimeError:
+        regulator = jurisdictions.regime_for(
+            country=request.country, state=request.region_code
+        ).regulator
+    context: dict[str, Any] = {
+        "request_id": request.id,
+        "request_type": request.type,
+        "reason": text,
+        "authority": regulator.name,
+        "privacy_center_url": f"{settings.public_url}/rights",
+    }
+    if regulator.website:
+        context["authority_url"] = str(regulator.website)
+    _send(
+        session,
+        vault,
+        request,
+        to=_address_for_closing(session, vault, request),
+        template="request_denied",
+        key="denied",
+        context=context,
+    )
     _close_contact(request)
     _note(session, request, actor, "denied", f"Denied: {text}")
     _audit(session, actor, "denied", request, type=request.type)

@@ -515,13 +515,21 @@ async def execute(
 
 @router.post("/admin/requests/{request_id}/deny", dependencies=MANAGE)
 async def deny(
+    request: Request,
     request_id: str,
     session: SessionDep,
     principal: CurrentPrincipal,
     reason: Annotated[str, Form(max_length=2000)],
 ) -> Response:
     try:
-        service.deny(session=session, request_id=request_id, actor=principal.actor, reason=reason)
+        service.deny(
+            session=session,
+            vault=vault_of(request),
+            settings=settings_of(request),
+            request_id=request_id,
+            actor=principal.actor,
+            reason=reason,
+        )
     except service.RightsError as error:
         if error.code == "not_found":
             raise refusal(error) from None
