@@ -13,6 +13,9 @@ from privacyops import __version__
 from privacyops.audit import api as audit_api
 from privacyops.audit import views as audit_views
 from privacyops.collection import api as intake_api
+from privacyops.collection import views as intake_views
+from privacyops.conformance import api as conformance_api
+from privacyops.conformance import views as conformance_views
 from privacyops.consent import api as consent_api
 from privacyops.consent import browser as consent_browser
 from privacyops.consent import views as consent_views
@@ -22,6 +25,8 @@ from privacyops.disclosures import views as disclosures_views
 from privacyops.errors import install_error_handlers
 from privacyops.incidents import api as incidents_api
 from privacyops.incidents import views as incidents_views
+from privacyops.jobs import api as jobs_api
+from privacyops.jobs import worker as jobs_worker
 from privacyops.jurisdictions import api as jurisdictions_api
 from privacyops.jurisdictions import views as jurisdictions_views
 from privacyops.notify import api as notify_api
@@ -30,11 +35,15 @@ from privacyops.orders import views as orders_views
 from privacyops.policy import api as policy_api
 from privacyops.policy import views as policy_views
 from privacyops.policy.service import PolicyStore
+from privacyops.retention import api as retention_api
+from privacyops.retention import views as retention_views
 from privacyops.rights import api as rights_api
 from privacyops.rights import views as rights_views
 from privacyops.settings import Settings
 from privacyops.staff import api as staff_api
 from privacyops.staff import views as staff_views
+from privacyops.subjects import api as subjects_api
+from privacyops.subjects import views as subjects_views
 from privacyops.telemetry import api as telemetry_api
 from privacyops.telemetry import views as telemetry_views
 from privacyops.vault.service import Vault
@@ -50,9 +59,17 @@ def explicit_consent(_session: Session, _subject_id: str, _purpose: str) -> bool
 
 
 def create_app(
-    settings: Settings, *, db: Database | None = None, policy: PolicyStore | None = None
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    policy: PolicyStore | None = None,
+    start_jobs: bool = False,
 ) -> FastAPI:
-    """Build the web app; raises `DeclarationError` if the declaration is invalid."""
+    """Build the web app; raises `DeclarationError` if the declaration is invalid.
+
+    ``start_jobs`` (``serve`` passes it) runs the in-process job worker for the
+    app's lifetime when ``PRIVACYOPS_JOBS=inprocess``; tests leave it off.
+    """
     app = FastAPI(
         title="privacyops",
         version=__version__,
@@ -85,6 +102,9 @@ def create_app(
         policy_api.router,
         policy_views.router,
         intake_api.router,
+        intake_views.router,
+        subjects_api.router,
+        subjects_views.router,
         jurisdictions_api.router,
         jurisdictions_views.router,
         notify_api.router,
@@ -101,6 +121,13 @@ def create_app(
         incidents_views.router,
         rights_api.router,
         rights_views.router,
+        retention_api.router,
+        retention_views.router,
+        conformance_api.router,
+        conformance_views.router,
+        jobs_api.router,
     ):
         app.include_router(router)
+    if start_jobs:
+        jobs_worker.attach(app, db=app.state.db, settings=settings, policy=app.state.policy)
     return app

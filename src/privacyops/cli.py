@@ -11,12 +11,16 @@ from rich.table import Table
 from privacyops import demo as demo_data
 from privacyops import migrate as migrations
 from privacyops.audit import service as audit
+from privacyops.conformance.cli import audit_run
 from privacyops.consent.cli import cookies_app
 from privacyops.db import Database
+from privacyops.jobs.cli import jobs_app
+from privacyops.jobs.cli import worker as jobs_worker
 from privacyops.policy import versions
 from privacyops.policy.cli import policy_app
 from privacyops.policy.loader import DeclarationError
 from privacyops.policy.service import PolicyStore
+from privacyops.retention.cli import retention_app
 from privacyops.settings import Settings
 from privacyops.staff import service as staff
 from privacyops.telemetry.cli import demo_devices, devices_app
@@ -32,6 +36,10 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(keys_app, name="keys")
 app.add_typer(devices_app, name="devices")
 app.add_typer(cookies_app, name="cookies")
+app.add_typer(retention_app, name="retention")
+app.add_typer(jobs_app, name="jobs")
+app.command("worker")(jobs_worker)
+audit_app.command("run")(audit_run)
 
 out = Console()
 err = Console(stderr=True)
@@ -130,8 +138,12 @@ def serve(
             out.print(f"  demo API key for {name}: {key}", soft_wrap=True)
     out.print(f"privacy center: {settings.public_url}/", soft_wrap=True)
     out.print(f"admin console:  {settings.public_url}/admin", soft_wrap=True)
+    if settings.jobs == "inprocess":
+        out.print("background jobs: in-process worker (PRIVACYOPS_JOBS=inprocess)")
+    else:
+        out.print(f"background jobs: {settings.jobs} (PRIVACYOPS_JOBS)")
     uvicorn.run(
-        create_app(settings, db=db, policy=policy),
+        create_app(settings, db=db, policy=policy, start_jobs=True),
         host=settings.host,
         port=settings.port,
         reload=reload,

@@ -15,6 +15,7 @@ from privacyops.incidents import demo as incidents_demo
 from privacyops.orders import demo as orders_demo
 from privacyops.policy import versions
 from privacyops.policy.service import PolicyStore
+from privacyops.retention import demo as retention_demo
 from privacyops.rights import demo as rights_demo
 from privacyops.staff import service as staff
 from privacyops.staff.models import StaffUser
@@ -68,6 +69,7 @@ def load(*, session: Session, policy: PolicyStore, vault: Vault) -> dict[str, st
     consent_demo.seed(session=session, vault=vault, declaration=policy.declaration)
     orders_demo.seed(session=session, vault=vault, declaration=policy.declaration)
     incidents_demo.seed(session=session, declaration=policy.declaration)
+    retention_demo.seed(session=session, vault=vault, declaration=policy.declaration)
     rights_demo.seed(session=session, vault=vault, declaration=policy.declaration)
     for client_name, scopes in DEMO_CLIENTS:
         key, _client = staff.create_api_client(

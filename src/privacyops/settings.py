@@ -58,6 +58,21 @@ class Settings(BaseSettings):
         10, description="Failed logins allowed per account and per client address per minute."
     )
 
+    jobs: Literal["inprocess", "postgres", "off"] = Field(
+        "inprocess",
+        description="Background jobs: `inprocess` runs a worker inside `serve`; `postgres` "
+        "leaves them to `privacyops worker` processes on the PostgreSQL queue; `off` runs none.",
+    )
+    jobs_poll_seconds: float = Field(
+        5.0, gt=0, description="How often a job worker looks for due and queued jobs."
+    )
+
+    @model_validator(mode="after")
+    def _jobs_need_postgres(self) -> Settings:
+        if self.jobs == "postgres" and self.is_sqlite:
+            raise ValueError("PRIVACYOPS_JOBS=postgres needs a PostgreSQL PRIVACYOPS_DATABASE_URL")
+        return self
+
     @model_validator(mode="after")
     def _refuse_dev_secret_in_prod(self) -> Settings:
         if self.env == "prod" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):

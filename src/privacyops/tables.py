@@ -6,9 +6,11 @@ from privacyops.consent import models as consent_models
 from privacyops.db import Base
 from privacyops.disclosures import models as disclosures_models
 from privacyops.incidents import models as incidents_models
+from privacyops.jobs import models as jobs_models
 from privacyops.notify import models as notify_models
 from privacyops.orders import models as orders_models
 from privacyops.policy import models as policy_models
+from privacyops.retention import models as retention_models
 from privacyops.rights import models as rights_models
 from privacyops.rights.executors import models as rights_executor_models
 from privacyops.staff import models as staff_models
@@ -23,9 +25,11 @@ __all__ = [
     "consent_models",
     "disclosures_models",
     "incidents_models",
+    "jobs_models",
     "notify_models",
     "orders_models",
     "policy_models",
+    "retention_models",
     "rights_executor_models",
     "rights_models",
     "staff_models",

@@ -225,3 +225,20 @@ def test_metrics_per_year_as_page_json_and_csv(
         staff_client(Role.SUPPORT_AGENT).get("/api/v1/requests/metrics?year=2026").status_code
         == 403
     )
+
+
+def test_a_flood_of_requests_from_one_address_is_stopped(desk: Desk) -> None:
+    statuses = []
+    for n in range(22):
+        response = desk.client.post(
+            "/api/v1/requests",
+            json={"type": "inquiry", "email": f"flood{n}@example.com", "country": "DE"},
+        )
+        statuses.append(response.status_code)
+    assert statuses[:20] == [201] * 20
+    assert statuses[20:] == [429, 429]
+    page = desk.client.post(
+        "/rights", data={"type": "inquiry", "contact": "one.more@example.com", "country": "DE"}
+    )
+    assert page.status_code == 429
+    assert "Too many tries" in page.text

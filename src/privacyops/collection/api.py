@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
+from privacyops.collection import age as age_gate
+from privacyops.collection import automatic
 from privacyops.collection import intake as service
 from privacyops.collection.fields import FieldValueError, check_value
-from privacyops.collection.models import TextFinding
-from privacyops.collection.pii import scan_text
 from privacyops.collection.schemas import (
     AccountIn,
     AccountUpdateIn,
+    AutomaticIn,
     ClosedOut,
     ContactIn,
     CooperationIn,
@@ -19,15 +20,16 @@ from privacyops.collection.schemas import (
     StoredOut,
     TicketIn,
 )
+from privacyops.db import utcnow
 from privacyops.errors import AppError
 from privacyops.staff.permissions import Permission
 from privacyops.subjects import service as subjects
 from privacyops.subjects.errors import SubjectError
+from privacyops.subjects.models import AgeStatus
 from privacyops.web.deps import CurrentPrincipal, SessionDep, require
 
 router = APIRouter(prefix="/api/v1/intake", tags=["intake"])
 WRITE = [require(Permission.INTAKE_WRITE).dep]
-FREE_TEXT_FIELDS = ("subject", "message", "cooperation_details")
 
 
 def make_intake(
@@ -106,9 +108,21 @@ def _submit(
 
 @router.post("/accounts", dependencies=WRITE, response_model=IntakeOut, status_code=201)
 def create_account(
-    body: AccountIn, request: Request, session: SessionDep, principal: CurrentPrincipal
+    body: AccountIn,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: CurrentPrincipal,
 ) -> IntakeOut:
-    """Create an account: the declared `account` fields, checked against the declaration."""
+    """Create an account: the declared `account` fields, checked against the declaration.
+
+    A `birth_date` or `age`, where given, passes the age gate (policy 9): under the
+    threshold (16, or the stricter local consent age) the account is refused with
+    403 and nothing is stored, or, where the person's regime provides for parental
+    consent, created with `age_status` `minor_pending_parental_consent` (answer 202):
+    only essential processing until staff record the verified parental consent.
+    The age itself is not stored.
+    """
     intake = make_intake(request, session, principal)
     try:
         notice = service.check_notice_version(intake, body.notice_version)
@@ -119,6 +133,7 @@ def create_account(
             values=body.fields,
             subject_id=None,
         )
+        decision = _age_decision(intake, body)
         identities = service.identities_in(values)
         existing = subjects.find_subject_by(
             session=session, vault=intake.vault, kind="account_id", value=values["account_id"]
@@ -134,6 +149,8 @@ def create_account(
             country=body.country,
             region=body.region,
         )
+        if decision.status != AgeStatus.UNKNOWN:
+            age_gate.apply(session=session, subject=subject, decision=decision, actor=intake.actor)
         stored = service.store_fields(
             intake,
             subject_id=subject.id,
@@ -145,7 +162,54 @@ def create_account(
         )
     except service.IntakeError as error:
         raise refused(error) from None
-    return output(service.IntakeResult(subject.id, created, notice, stored))
+    out = output(service.IntakeResult(subject.id, created, notice, stored))
+    out.age_status = subject.age_status
+    if decision.status == AgeStatus.MINOR_PENDING_PARENTAL_CONSENT:
+        response.status_code = 202
+    return out
+
+
+def _age_decision(intake: service.Intake, body: AccountIn) -> age_gate.AgeDecision:
+    try:
+        age = age_gate.stated_age(birth_date=body.birth_date, age=body.age, today=utcnow().date())
+        decision = age_gate.decide(
+            declaration=intake.declaration, age=age, country=body.country, state=body.region
+        )
+    except age_gate.AgeGateError as error:
+        raise service.IntakeError(str(error), field=error.field, status=error.status) from None
+    if decision.refused:
+        field = "birth_date" if body.birth_date is not None else "age"
+        raise service.IntakeError(age_gate.refusal_message(decision), field=field, status=403)
+    return decision
+
+
+@router.post("/automatic", dependencies=WRITE, response_model=IntakeOut, status_code=201)
+def automatic_data(
+    body: AutomaticIn, request: Request, session: SessionDep, principal: CurrentPrincipal
+) -> IntakeOut:
+    """What the website and apps collect automatically: device, OS, browser, network, logs.
+
+    The user agent is parsed into the declared fields; an IP address is stored only
+    truncated (/24 for IPv4, /48 for IPv6), with its registered country (offline).
+    Identify the person by `account_id` (an existing account) or by the banner's
+    `cookie_id` (a visitor, created on first sight).
+    """
+    intake = make_intake(request, session, principal)
+    submission = automatic.Submission(
+        notice_version=body.notice_version,
+        purpose=body.purpose,
+        identity=body.identity,
+        data=body.data,
+        user_agent=body.user_agent,
+        ip_address=body.ip_address,
+        country=body.country,
+        region=body.region,
+    )
+    try:
+        result = automatic.collect(intake, submission)
+    except service.IntakeError as error:
+        raise refused(error) from None
+    return output(result)
 
 
 def _account_subject(intake: service.Intake, account_id: str) -> str:
@@ -265,29 +329,11 @@ def support_ticket(
         )
     except service.IntakeError as error:
         raise refused(error) from None
-    findings = []
-    for stored in result.stored:
-        if stored.field not in FREE_TEXT_FIELDS:
-            continue
-        text = body.fields[stored.field]
-        for finding in scan_text(str(text), language="zh" if _has_cjk(str(text)) else "en"):
-            session.add(
-                TextFinding(
-                    record_id=stored.record_id,
-                    entity_type=finding.entity_type,
-                    start=finding.start,
-                    end=finding.end,
-                    score=finding.score,
-                )
-            )
-            findings.append(
-                FindingOut(
-                    field=stored.field,
-                    entity_type=finding.entity_type,
-                    start=finding.start,
-                    end=finding.end,
-                )
-            )
+    found = service.record_findings(session=session, stored=result.stored, texts=body.fields)
+    findings = [
+        FindingOut(field=f.field, entity_type=f.entity_type, start=f.start, end=f.end)
+        for f in found
+    ]
     return output(result, findings)
 
 
@@ -331,7 +377,3 @@ def _requester(intake: service.Intake, requester: dict[str, object]) -> dict[str
         except FieldValueError as error:
             raise service.IntakeError(str(error), field=f"requester.{name}") from None
     return identities
-
-
-def _has_cjk(text: str) -> bool:
-    return any("\u4e00" <= char <= "\u9fff" for char in text)

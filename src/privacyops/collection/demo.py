@@ -13,9 +13,10 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from privacyops.collection import intake
+from privacyops.collection import age, automatic, intake
 from privacyops.db import utcnow
 from privacyops.policy.schema import Declaration
+from privacyops.subjects.models import Subject
 from privacyops.vault.service import Vault
 
 PLACES = [
@@ -76,7 +77,7 @@ def _declare(
         country=country,
         region=region,
     )
-    intake.store_fields(
+    stored = intake.store_fields(
         context,
         subject_id=subject.id,
         category=category,
@@ -85,6 +86,7 @@ def _declare(
         notice_version=context.declaration.policy.version,
         source="demo",
     )
+    intake.record_findings(session=context.session, stored=stored, texts=checked)
     return subject.id
 
 
@@ -175,4 +177,71 @@ def seed(*, session: Session, vault: Vault, declaration: Declaration, customers:
             region=None,
         )
         created += 1
+    created += _automatic_and_minors(context, rng)
     return created
+
+
+USER_AGENTS = [
+    "Mozilla/5.0 (Linux; Android 14; SM-S911B) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.6099.144 Mobile Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36",
+]
+#: Documentation networks and well-known public resolvers: never a real visitor's address.
+DEMO_ADDRESSES = ["8.8.8.8", "1.1.1.1", "203.0.113.45", "2001:4860:4860::8888"]
+
+
+def _automatic_and_minors(context: intake.Intake, rng: random.Random) -> int:
+    """A few visits of demo accounts and visitors, and a minor's account held for a parent."""
+    version = context.declaration.policy.version
+    for n in range(1, 6):
+        automatic.collect(
+            context,
+            automatic.Submission(
+                notice_version=version,
+                purpose="service_support",
+                identity={"account_id": f"demo-{n:04d}"},
+                data={
+                    "network_type": {"network_type": rng.choice(["wifi", "cellular"])},
+                    "log_behavior": [
+                        {
+                            "event": "screen_view",
+                            "page_or_screen": "devices",
+                            "app_version": "3.2.0",
+                            "occurred_at": (utcnow() - timedelta(minutes=m)).isoformat(),
+                        }
+                        for m in (5, 1)
+                    ],
+                },
+                user_agent=rng.choice(USER_AGENTS),
+                ip_address=rng.choice(DEMO_ADDRESSES),
+            ),
+        )
+    automatic.collect(
+        context,
+        automatic.Submission(
+            notice_version=version,
+            purpose="service_support",
+            identity={"cookie_id": "demo-visitor-cookie-0001"},
+            data={"log_behavior": {"event": "page_view", "occurred_at": utcnow().isoformat()}},
+            user_agent=USER_AGENTS[2],
+            ip_address="1.1.1.1",
+        ),
+    )
+    decision = age.decide(declaration=context.declaration, age=14, country="DE", state=None)
+    minor = {
+        "account_id": "demo-minor-0001",
+        "email": "minor0001@example.com",
+        "display_name": "Kai Fictional",
+        "language": "en",
+        "country": "DE",
+        "created_at": utcnow().isoformat(),
+    }
+    subject_id = _declare(
+        context, "account", "account_management", minor, kind="customer", country="DE", region=None
+    )
+    subject = context.session.get_one(Subject, subject_id)
+    age.apply(session=context.session, subject=subject, decision=decision, actor=context.actor)
+    return 2

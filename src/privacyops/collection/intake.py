@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from privacyops.audit import service as audit
 from privacyops.collection.fields import FieldValueError, check_value
+from privacyops.collection.models import TextFinding
+from privacyops.collection.pii import scan_text
 from privacyops.db import utcnow
 from privacyops.policy import versions
 from privacyops.policy.schema import DataCategory, Declaration
@@ -260,6 +262,42 @@ def close_account(intake: Intake, *, subject_id: str) -> int:
         details={"records_now_expiring": changed},
     )
     return changed
+
+
+#: Free-text fields scanned for personal data (findings keep types and positions only).
+FREE_TEXT_FIELDS = ("subject", "message", "cooperation_details")
+
+
+@dataclass(frozen=True)
+class Finding:
+    field: str
+    entity_type: str
+    start: int
+    end: int
+
+
+def record_findings(
+    *, session: Session, stored: list[StoredField], texts: Mapping[str, object]
+) -> list[Finding]:
+    """Scan the stored free-text values; keep what was found as metadata, never the text."""
+    found: list[Finding] = []
+    for item in stored:
+        if item.field not in FREE_TEXT_FIELDS or item.field not in texts:
+            continue
+        text = str(texts[item.field])
+        language = "zh" if any("\u4e00" <= char <= "\u9fff" for char in text) else "en"
+        for hit in scan_text(text, language=language):
+            session.add(
+                TextFinding(
+                    record_id=item.record_id,
+                    entity_type=hit.entity_type,
+                    start=hit.start,
+                    end=hit.end,
+                    score=hit.score,
+                )
+            )
+            found.append(Finding(item.field, hit.entity_type, hit.start, hit.end))
+    return found
 
 
 def records_of(session: Session, subject_id: str, category: str) -> list[PersonalRecord]:

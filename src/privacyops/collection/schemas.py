@@ -50,6 +50,30 @@ class CooperationIn(_In):
     fields: FieldValues = Field(description="Fields of the declared `key_account` category.")
 
 
+class AutomaticIn(BaseModel):
+    """What the website or an app observed about one visit or one use of the app."""
+
+    model_config = ConfigDict(extra="forbid")
+    notice_version: str = Field(min_length=1, max_length=40)
+    purpose: str = Field(default="service_support", max_length=64)
+    identity: dict[str, Any] = Field(
+        description="Exactly one of `account_id` (an existing account) or `cookie_id`."
+    )
+    user_agent: str | None = Field(
+        default=None, max_length=2048, description="Parsed into browser, OS and device."
+    )
+    ip_address: str | None = Field(
+        default=None, max_length=64, description="Stored truncated (/24, /48) with its country."
+    )
+    country: str | None = Field(default=None, max_length=2)
+    region: str | None = Field(default=None, max_length=8)
+    data: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Declared automatic categories and their fields, e.g. "
+        '`{"network_type": {"network_type": "wifi"}, "log_behavior": [{...}]}`.',
+    )
+
+
 class StoredOut(BaseModel):
     category: str
     field: str

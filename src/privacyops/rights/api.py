@@ -43,6 +43,7 @@ from privacyops.settings import Settings
 from privacyops.staff.permissions import Permission
 from privacyops.vault.service import Vault
 from privacyops.web.deps import PUBLIC, CurrentPrincipal, SessionDep, require
+from privacyops.web.limits import allow_public_write
 
 router = APIRouter(prefix="/api/v1/requests", tags=["rights requests"])
 READ = [require(Permission.REQUESTS_READ).dep]
@@ -145,6 +146,10 @@ def submit(
     actor: str,
 ) -> service.Submitted:
     kind, contact = body.contact
+    if actor == "requester" and not allow_public_write(http, "rights_request"):
+        raise AppError(
+            429, "too many requests from this address; try again later", code="rate_limited"
+        )
     try:
         return service.submit(
             session=session,

@@ -28,6 +28,7 @@ from privacyops.rights.verification import CODE_MINUTES, SecondPoint
 from privacyops.staff.permissions import Permission
 from privacyops.web.deps import PUBLIC, CurrentPrincipal, SessionDep, require_page
 from privacyops.web.i18n import pick_language, translator
+from privacyops.web.limits import allow_public_write
 from privacyops.web.templating import render_admin, render_center
 
 router = APIRouter(include_in_schema=False)
@@ -122,6 +123,8 @@ def _intake(
     lang: str,
 ) -> service.Submitted:
     kind = "email" if "@" in contact else "phone"
+    if not allow_public_write(request, "rights_request"):
+        raise service.RightsError("too many requests from this address", code="rate_limited")
     made = service.submit(
         session=session,
         vault=vault_of(request),
@@ -175,7 +178,8 @@ def submit_request(
         session.rollback()
         values = {"type": type, "contact": contact, "country": country, "state": state}
         context = _form_context(request, error=_error_key(error), values=values)
-        return render_center(request, "center/request_form.html", context, status=422)
+        status = 429 if error.code == "rate_limited" else 422
+        return render_center(request, "center/request_form.html", context, status=status)
     run_if_ready(request, session, made.request, "requester")
     return _status_link(made.token, lang, "received")
 
@@ -210,7 +214,8 @@ def account_delete(
         session.rollback()
         values = {"contact": contact, "country": country, "state": state}
         context = _form_context(request, error=_error_key(error), values=values)
-        return render_center(request, "center/account_delete.html", context, status=422)
+        status = 429 if error.code == "rate_limited" else 422
+        return render_center(request, "center/account_delete.html", context, status=status)
     return _status_link(made.token, lang, "received")
 
 

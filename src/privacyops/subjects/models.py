@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     LargeBinary,
+    SmallInteger,
     String,
     UniqueConstraint,
 )
@@ -41,6 +42,13 @@ class SubjectKind(StrEnum):
 
 
 class AgeStatus(StrEnum):
+    """The age gate's answer for a subject (``collection.age``).
+
+    ``adult`` means the gate lets the subject be processed like any account: of age
+    where it applies, or a minor whose verified parental consent is on record
+    (``Subject.parental_consent_at``).
+    """
+
     UNKNOWN = "unknown"
     ADULT = "adult"
     MINOR_PENDING_PARENTAL_CONSENT = "minor_pending_parental_consent"
@@ -75,6 +83,9 @@ class Subject(Base):
     region_code: Mapped[str | None] = mapped_column(String(3), default=None)
     jurisdiction: Mapped[str | None] = mapped_column(String(16), index=True, default=None)
     age_status: Mapped[str] = mapped_column(String(40), default=AgeStatus.UNKNOWN.value)
+    #: The consent age the gate applied (policy minimum or the stricter local law).
+    age_threshold: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    parental_consent_at: Mapped[datetime | None] = mapped_column(default=None)
     state: Mapped[str] = mapped_column(String(16), index=True, default=SubjectState.ACTIVE.value)
     created_at: Mapped[datetime]
     closed_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -241,3 +241,13 @@ def erase(*, session: Session, vault: Vault, subject_id: str, actor: str) -> boo
         details={"identities_deleted": removed.rowcount},
     )
     return True
+
+
+def list_subjects(
+    *, session: Session, limit: int = 50, age_status: AgeStatus | str | None = None
+) -> list[Subject]:
+    """The newest subjects (optionally of one age status), for the console's lists."""
+    query = select(Subject).order_by(Subject.created_at.desc(), Subject.id).limit(limit)
+    if age_status is not None:
+        query = query.where(Subject.age_status == _choice(AgeStatus, age_status, "age_status"))
+    return list(session.scalars(query))

@@ -1,0 +1,141 @@
+"""Console pages of the retention domain: overview and upcoming expiry, holds, sweep reports."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from privacyops.db import utcnow
+from privacyops.errors import AppError
+from privacyops.jobs import queue
+from privacyops.retention import service
+from privacyops.retention.api import declaration_of
+from privacyops.staff.permissions import Permission
+from privacyops.web.deps import CurrentPrincipal, SessionDep, require_page
+from privacyops.web.templating import render_admin
+
+router = APIRouter(include_in_schema=False)
+READ = [require_page(Permission.REPORTS_READ).dep]
+MANAGE = [require_page(Permission.RETENTION_MANAGE).dep]
+Short = Annotated[str, Form(max_length=500)]
+
+
+def _redirect(path: str, message: str = "") -> RedirectResponse:
+    query = f"?message={message.replace(' ', '+')}" if message else ""
+    return RedirectResponse(f"{path}{query}", status_code=303)
+
+
+def _moment(raw: str) -> datetime | None:
+    """A date or datetime-local value from the form, read as UTC (the form says so)."""
+    if not raw.strip():
+        return None
+    try:
+        value = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise service.RetentionError("not a date", field="ends_at") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@router.get("/admin/retention", dependencies=READ)
+async def overview(request: Request, session: SessionDep) -> Response:
+    now = utcnow()
+    rows = service.upcoming(session=session, declaration=declaration_of(request), now=now)
+    context = {
+        "rows": rows,
+        "now": now,
+        "holds": service.list_holds(session=session, active_only=True, now=now),
+        "reports": service.reports(session=session, limit=5),
+        "expired": sum(r.due for r in rows),
+        "soon": sum(r.within_30 for r in rows),
+        "message": request.query_params.get("message", "")[:200],
+    }
+    return await render_admin(request, "retention/overview.html", context)
+
+
+@router.post("/admin/retention/sweeps", dependencies=MANAGE)
+async def queue_sweep(session: SessionDep, principal: CurrentPrincipal) -> Response:
+    job = queue.enqueue(session=session, task_name="retention_sweep", requested_by=principal.actor)
+    message = "Sweep queued" if job is not None else "A sweep is already queued"
+    return _redirect("/admin/retention", message)
+
+
+async def _holds(request: Request, session: Session, error: str | None, status: int) -> Response:
+    now = utcnow()
+    context = {
+        "holds": service.list_holds(session=session, now=now),
+        "state": lambda hold: service.hold_state(hold, now),
+        "categories": declaration_of(request).categories,
+        "error": error,
+        "message": request.query_params.get("message", "")[:200],
+    }
+    return await render_admin(request, "retention/holds.html", context, status=status)
+
+
+@router.get("/admin/retention/holds", dependencies=READ)
+async def holds_page(request: Request, session: SessionDep) -> Response:
+    return await _holds(request, session, None, 200)
+
+
+@router.post("/admin/retention/holds", dependencies=MANAGE)
+async def create_hold(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    reason: Short,
+    law: Annotated[str, Form(max_length=200)],
+    subject_id: Annotated[str, Form(max_length=36)] = "",
+    category: Annotated[str, Form(max_length=64)] = "",
+    ends_at: Annotated[str, Form(max_length=40)] = "",
+    reference: Annotated[str, Form(max_length=120)] = "",
+) -> Response:
+    try:
+        hold = service.create_hold(
+            session=session,
+            declaration=declaration_of(request),
+            actor=principal.actor,
+            reason=reason,
+            law=law,
+            subject_id=subject_id,
+            category=category,
+            ends_at=_moment(ends_at),
+            reference=reference,
+        )
+    except service.RetentionError as error:
+        return await _holds(request, session, f"{error.field or 'input'}: {error}", 422)
+    return _redirect("/admin/retention/holds", f"Hold {hold.id} placed")
+
+
+@router.post("/admin/retention/holds/{hold_id}/lift", dependencies=MANAGE)
+async def lift_hold(
+    request: Request,
+    hold_id: Annotated[str, Path(max_length=20)],
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> Response:
+    try:
+        hold = service.lift_hold(session=session, hold_id=hold_id, actor=principal.actor)
+    except service.RetentionError as error:
+        if error.status == 404:
+            raise AppError(404, str(error)) from None
+        return await _holds(request, session, str(error), error.status)
+    return _redirect("/admin/retention/holds", f"Hold {hold.id} lifted")
+
+
+@router.get("/admin/retention/sweeps", dependencies=READ)
+async def sweeps_page(request: Request, session: SessionDep) -> Response:
+    context = {"reports": service.reports(session=session, limit=100)}
+    return await render_admin(request, "retention/sweeps.html", context)
+
+
+@router.get("/admin/retention/sweeps/{report_id}", dependencies=READ)
+async def sweep_page(
+    request: Request, report_id: Annotated[int, Path(ge=1, le=2**53)], session: SessionDep
+) -> Response:
+    report = service.get_report(session=session, report_id=report_id)
+    if report is None:
+        raise AppError(404, "no such sweep report")
+    return await render_admin(request, "retention/sweep.html", {"report": report})
