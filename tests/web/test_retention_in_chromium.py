@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import Browser, Page
-from tests.browser import SCREENSHOTS, chromium, live_server
-from tests.conftest import PASSWORD
+from playwright.sync_api import Page
+from tests.browser import SCREENSHOTS
+from tests.web.conftest import ConsolePage
 
-from privacyops.app import create_app
 from privacyops.db import Database, utcnow
 from privacyops.policy.loader import load_declaration
 from privacyops.retention import service
@@ -24,31 +22,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def base_url(settings: Settings, db: Database) -> Iterator[str]:
-    with live_server(create_app(settings, db=db)) as url:
-        yield url
-
-
-@pytest.fixture
-def page(browser: Browser, base_url: str, make_staff: Callable[..., int]) -> Iterator[Page]:
-    make_staff("dana", Role.PRIVACY_OFFICER)
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("response", lambda r: errors.append(r.url) if r.status >= 400 else None)
-    page.goto(f"{base_url}/admin/login")
-    page.fill("input[name=username]", "dana")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/admin")
-    yield page
-    assert errors == []
+def page(console_page: ConsolePage) -> Page:
+    return console_page(Role.PRIVACY_OFFICER, "dana")
 
 
 def _seed(db: Database, settings: Settings) -> str:

@@ -8,13 +8,12 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page
-from tests.browser import SCREENSHOTS, chromium, live_server
+from tests.browser import SCREENSHOTS
 from tests.conftest import PASSWORD
 from tests.notify.support import SENDER, SmtpSink
 from tests.rights.requests_support import CODE, smtp_sink
 from tests.subjects.factories import store
 
-from privacyops.app import create_app
 from privacyops.db import Database, utcnow
 from privacyops.notify import service as notify
 from privacyops.notify.backends import SmtpBackend
@@ -30,18 +29,6 @@ pytestmark = pytest.mark.browser
 ALICE = "alice.wang@example.com"
 LI = "li.lei@example.com"
 PHONE = "+86 138 1234 5678"
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def base_url(settings: Settings, db: Database) -> Iterator[str]:
-    with live_server(create_app(settings, db=db)) as url:
-        yield url
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page
-from tests.browser import SCREENSHOTS, chromium, live_server
+from tests.browser import SCREENSHOTS, live_server
 from tests.conftest import PASSWORD
 
 from privacyops.app import create_app
@@ -18,12 +18,6 @@ from privacyops.staff.permissions import Role
 from privacyops.vault.service import Vault
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture
