@@ -93,7 +93,11 @@ def create_app(
         StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
         name="docs-assets",
     )
+    # Routes are matched in order, router by router: the banner's and the devices'
+    # write paths, the busiest, come first (their paths are fixed, so no match changes).
     for router in (
+        consent_browser.router,
+        telemetry_api.router,
         pages.router,
         staff_api.router,
         staff_views.router,
@@ -108,10 +112,8 @@ def create_app(
         jurisdictions_api.router,
         jurisdictions_views.router,
         notify_api.router,
-        telemetry_api.router,
         telemetry_views.router,
         consent_api.router,
-        consent_browser.router,
         consent_views.router,
         orders_api.router,
         orders_views.router,

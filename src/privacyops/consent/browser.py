@@ -9,12 +9,14 @@ without credentials, so the script can be served to the company's other sites.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm import Session
 
 from privacyops.consent import context as ctx
 from privacyops.consent import notices, receipts, script, state
@@ -34,7 +36,7 @@ from privacyops.errors import AppError
 from privacyops.policy.schema import Declaration
 from privacyops.settings import Settings
 from privacyops.vault.blind_index import IdentityKind
-from privacyops.web.deps import PUBLIC, SessionDep
+from privacyops.web.deps import PUBLIC, SessionDep, in_unit_of_work
 
 router = APIRouter(tags=["consent (browser)"])
 OPEN = [PUBLIC.dep]
@@ -206,18 +208,19 @@ def _refused(error: consent.ConsentError) -> AppError:
 
 
 @router.post("/consent/choices", dependencies=OPEN, status_code=201, response_model=RecordedOut)
-def record_choice(body: BrowserChoiceIn, request: Request, session: SessionDep) -> JSONResponse:
+async def record_choice(body: BrowserChoiceIn, request: Request) -> JSONResponse:
     """Record a visitor's choice; `Sec-GPC: 1` opts out of sale and sharing where law says so."""
-    context = _context(
-        request,
-        session,
-        lang=body.lang,
-        policy_version=body.policy_version,
-        notice_hash=body.notice_hash,
-        gpc=body.gpc,
-    )
-    try:
-        recorded = consent.record_choices(
+
+    def work(session: Session) -> consent.Recorded:
+        context = _context(
+            request,
+            session,
+            lang=body.lang,
+            policy_version=body.policy_version,
+            notice_hash=body.notice_hash,
+            gpc=body.gpc,
+        )
+        return consent.record_choices(
             session=session,
             declaration=_declaration(request),
             who=_who(request, body.cookie_id),
@@ -225,31 +228,38 @@ def record_choice(body: BrowserChoiceIn, request: Request, session: SessionDep) 
             method=Method(body.method),
             context=context,
         )
-    except consent.ConsentError as error:
-        raise _refused(error) from None
-    out = recorded_out(recorded).model_dump(mode="json")
-    return JSONResponse(out, status_code=201, headers=CORS)
+
+    return await _recorded(request, work)
 
 
 @router.post("/consent/withdraw", dependencies=OPEN, status_code=201, response_model=RecordedOut)
-def withdraw(body: BrowserWithdrawIn, request: Request, session: SessionDep) -> JSONResponse:
+async def withdraw(body: BrowserWithdrawIn, request: Request) -> JSONResponse:
     """Withdraw every non-essential purpose for this browser in one call."""
-    context = _context(
-        request,
-        session,
-        lang=body.lang,
-        policy_version=body.policy_version,
-        notice_hash=body.notice_hash,
-        gpc=False,
-    )
-    try:
-        recorded = consent.withdraw_all(
+
+    def work(session: Session) -> consent.Recorded:
+        context = _context(
+            request,
+            session,
+            lang=body.lang,
+            policy_version=body.policy_version,
+            notice_hash=body.notice_hash,
+            gpc=False,
+        )
+        return consent.withdraw_all(
             session=session,
             declaration=_declaration(request),
             who=_who(request, body.cookie_id),
             method=Method.PREFERENCES,
             context=context,
         )
+
+    return await _recorded(request, work)
+
+
+async def _recorded(request: Request, work: Callable[[Session], consent.Recorded]) -> JSONResponse:
+    """The write of a banner route, in one unit of work; a refusal changes nothing."""
+    try:
+        recorded = await in_unit_of_work(request, work)
     except consent.ConsentError as error:
         raise _refused(error) from None
     return JSONResponse(

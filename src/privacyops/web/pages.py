@@ -20,7 +20,13 @@ from privacyops.policy import versions
 from privacyops.staff import service as staff
 from privacyops.staff.permissions import Permission
 from privacyops.subjects.models import PersonalRecord, Subject
-from privacyops.web.deps import PUBLIC, CurrentPrincipal, SessionDep, require_page
+from privacyops.web.deps import (
+    PUBLIC,
+    CurrentPrincipal,
+    SessionDep,
+    in_unit_of_work,
+    require_page,
+)
 from privacyops.web.templating import render_admin, render_center
 
 router = APIRouter(include_in_schema=False)
@@ -42,12 +48,16 @@ CENTER_SECTIONS = [
 
 
 @router.get("/healthz", dependencies=[PUBLIC.dep])
-def healthz(session: SessionDep) -> Response:
-    try:
+async def healthz(request: Request) -> Response:
+    def ping(session: Session) -> str:
         session.execute(text("SELECT 1"))
+        return session.get_bind().dialect.name
+
+    try:
+        dialect = await in_unit_of_work(request, ping)
     except Exception:
         return error_response(503, "unavailable", "the database is not reachable")
-    return JSONResponse({"status": "ok", "database": session.get_bind().dialect.name})
+    return JSONResponse({"status": "ok", "database": dialect})
 
 
 @router.get("/api/docs", dependencies=[PUBLIC.dep])
