@@ -38,9 +38,14 @@ run() {  # title, command...
 [ -f bench/pii_accuracy.py ] && run "PII in text: accuracy and throughput" $BIN/python bench/pii_accuracy.py
 [ -f bench/intake.py ] && run "Intake (SQLite)" $BIN/python bench/intake.py --sizes 10000 100000 --http-max 10000
 [ -f bench/intake.py ] && run "Intake (PostgreSQL)" env BENCH_DATABASE_URL="$pg_url" $BIN/python bench/intake.py --sizes 10000 --http-max 10000
+# Telemetry at 10^7 readings takes about 20 minutes per database on 2 cores:
+# BENCH_TELEMETRY_SIZES="1000000 10000000" make bench adds it.
+telemetry_sizes=${BENCH_TELEMETRY_SIZES:-1000000}
 for script in consent rights retention telemetry load; do
   [ -f "bench/$script.py" ] || continue
-  run "$script (SQLite)" $BIN/python "bench/$script.py"
-  run "$script (PostgreSQL)" env BENCH_DATABASE_URL="$pg_url" $BIN/python "bench/$script.py"
+  args=()
+  [ "$script" = telemetry ] && args=(--sizes $telemetry_sizes --http-max 10000000)
+  run "$script (SQLite)" $BIN/python "bench/$script.py" "${args[@]}"
+  run "$script (PostgreSQL)" env BENCH_DATABASE_URL="$pg_url" $BIN/python "bench/$script.py" "${args[@]}"
 done
 echo "wrote $report"
