@@ -5,8 +5,10 @@ Run: ``.venv/bin/python bench/rights.py [--sizes 10000 100000 1000000] [--repeat
 
 Setup per size N, on a fresh migrated database: N customers and 3N orders
 (key-account values) bulk-inserted directly (ciphertext of the right size,
-never read), plus one measured customer built through the services: 3 orders
-and 4 contact values, an e-mail identity, its own data key.
+never read) and N telemetry readings of 100 devices nobody owns (checked and
+stored through the ingest writer), plus one measured customer built through
+the services: 3 orders and 4 contact values, an e-mail identity, its own data
+key, and a device it has owned for 30 days with that month of readings.
 
 Rows of the tables:
 
@@ -14,7 +16,8 @@ Rows of the tables:
   customer, checkpoint commits included: every category streamed, decrypted,
   zipped, encrypted, fsynced, recorded, token issued. Median and best of
   ``--repeat`` requests. Baseline, same run: a plain ``SELECT`` of that
-  customer's ``personal_record`` rows (no decryption), median.
+  customer's ``personal_record`` rows and of its device's readings (no
+  decryption, no ownership periods), median.
 - ``own data``: the same at the largest N for customers holding 10 to 10^4
   values of their own: the time follows the customer's own data, not N.
 - ``erasure``: ``execute`` of a deletion request for a customer with 10 and
@@ -27,6 +30,7 @@ Rows of the tables:
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
 import statistics
@@ -36,6 +40,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from itertools import islice
 from pathlib import Path
 
 from common import bench_settings, database_url
@@ -50,11 +55,18 @@ from privacyops.rights.models import RequestStep, RightsRequest
 from privacyops.subjects import records
 from privacyops.subjects import service as subjects
 from privacyops.subjects.models import PersonalRecord, Subject
+from privacyops.telemetry import ingest, pseudonyms, simulator
+from privacyops.telemetry import service as telemetry
+from privacyops.telemetry.checks import rules_for
+from privacyops.telemetry.models import Reading
 from privacyops.vault.service import Vault
 
 ACTOR = "bench"
 BATCH = 20_000
 ORDERS_PER_CUSTOMER = 3
+FLEET = 100
+OWNED_DAYS = 30
+PER_DAY = 96 + 24  # a simulated device's electrical and status readings a day
 
 
 class Bench:
@@ -112,6 +124,56 @@ class Bench:
                     ],
                 )
         return ids
+
+    def bulk_readings(self, n: int) -> None:
+        """N readings of devices nobody owns, checked and written as ingest writes them."""
+        fleet = simulator.fleet(FLEET, prefix="BULK")
+        rules = rules_for(self.declaration)
+        end = utcnow()
+        start = end - timedelta(days=math.ceil(n / FLEET / PER_DAY) + 1)
+        for number, sim in enumerate(fleet):
+            wanted = n // FLEET + (1 if number < n % FLEET else 0)
+            key = pseudonyms.device_key(self.vault, sim.serial)
+            readings = list(islice(simulator.readings(sim, start=start, end=end), wanted))
+            for first in range(0, len(readings), BATCH):
+                rows, refused, _ = rules.check(key, readings[first : first + BATCH], end)
+                if refused:
+                    raise SystemExit(f"simulated reading refused: {refused[0]}")
+                with self.db.unit_of_work() as session:
+                    ingest.write_rows(session, rows)
+
+    def own_device(self, subject_id: str, serial: str) -> bytes:
+        """A device the customer has owned for OWNED_DAYS, with that period's readings."""
+        end = utcnow()
+        start = end - timedelta(days=OWNED_DAYS)
+        sim = simulator.fleet(1, prefix=serial)[0]
+        with self.db.unit_of_work() as session:
+            device, _secret = telemetry.register_device(
+                session=session,
+                vault=self.vault,
+                serial=sim.serial,
+                model=sim.model,
+                firmware=sim.firmware,
+                region=sim.region,
+                actor=ACTOR,
+            )
+            telemetry.claim(
+                session=session,
+                vault=self.vault,
+                declaration=self.declaration,
+                serial=sim.serial,
+                subject_id=subject_id,
+                actor=ACTOR,
+                at=start,
+            )
+            rows, refused, _ = rules_for(self.declaration).check(
+                device.device_key, list(simulator.readings(sim, start=start, end=end)), end
+            )
+            if refused:
+                raise SystemExit(f"simulated reading refused: {refused[0]}")
+            self.own_readings = len(rows)
+            ingest.write_rows(session, rows)
+            return device.device_key
 
     def analyze(self) -> None:
         with self.db.engine.begin() as conn:
@@ -250,12 +312,17 @@ class Bench:
     def access(self, subject_id: str, repeat: int) -> list[float]:
         return [self.execute(self.request(subject_id, "access")) for _ in range(repeat)]
 
-    def select_rows(self, subject_id: str, repeat: int) -> list[float]:
+    def select_rows(
+        self, subject_id: str, repeat: int, device_key: bytes | None = None
+    ) -> list[float]:
         query = select(PersonalRecord).where(PersonalRecord.subject_id == subject_id)
+        readings = select(Reading).where(Reading.device_key == device_key)
 
         def once() -> None:
             with self.db.unit_of_work() as session:
                 session.scalars(query).all()
+                if device_key is not None:
+                    session.scalars(readings).all()
 
         return timed(once, repeat)
 
@@ -298,10 +365,13 @@ def main(argv: list[str]) -> None:
     kind = "PostgreSQL" if os.environ.get("BENCH_DATABASE_URL") else "SQLite"
     print(f"rights bench on {kind}, Python {platform.python_version()}, {os.cpu_count()} cores")
     print("times in ms; ratio = measured p50 / baseline p50 (same run)\n")
-    print("access: verified -> package ready (one customer: 3 orders + 4 contact values)")
     print(
-        f"{'customers':>10} {'orders':>10} {'setup s':>8} {'p50':>8} {'best':>8} "
-        f"{'SELECT p50':>10} {'ratio':>7}"
+        "access: verified -> package ready (one customer: 3 orders, 4 contact values and "
+        f"the readings of the device it has owned for {OWNED_DAYS} days)"
+    )
+    print(
+        f"{'customers':>10} {'orders':>10} {'readings':>10} {'own':>6} {'setup s':>8} "
+        f"{'p50':>8} {'best':>8} {'SELECT p50':>10} {'ratio':>7}"
     )
     with tempfile.TemporaryDirectory(prefix="bench-rights-") as folder:
         tmp = Path(folder)
@@ -310,15 +380,17 @@ def main(argv: list[str]) -> None:
             bench = Bench(tmp, f"access{n}")
             start = time.perf_counter()
             bench.bulk_customers(n)
+            bench.bulk_readings(n)
             bench.analyze()  # fresh statistics, as a live database has; no autovacuum mid-run
             setup = time.perf_counter() - start
             target = bench.customer(f"target{n}@example.com")
+            device_key = bench.own_device(target, f"OWN{n}")
             runs = bench.access(target, args.repeat)
-            base = bench.select_rows(target, args.repeat)
+            base = bench.select_rows(target, args.repeat, device_key)
             p50, b50 = statistics.median(runs), statistics.median(base)
             print(
-                f"{n:>10,} {n * ORDERS_PER_CUSTOMER:>10,} {setup:>8.1f} {ms(p50)} "
-                f"{ms(min(runs))} {ms(b50):>10} {p50 / b50:>7.0f}",
+                f"{n:>10,} {n * ORDERS_PER_CUSTOMER:>10,} {n:>10,} {bench.own_readings:>6,} "
+                f"{setup:>8.1f} {ms(p50)} {ms(min(runs))} {ms(b50):>10} {p50 / b50:>7.0f}",
                 flush=True,
             )
             largest = bench
