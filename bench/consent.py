@@ -39,8 +39,8 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from common import POLICY, ROOT, bench_settings, database_url, free_port
+from sqlalchemy import insert
 
 from privacyops import migrate
 from privacyops.consent import reports
@@ -51,36 +51,13 @@ from privacyops.policy.service import PolicyStore
 from privacyops.settings import Settings
 from privacyops.subjects import service as subjects
 
-ROOT = Path(__file__).resolve().parents[1]
-POLICY = ROOT / "policy" / "fstsmart.yaml"
-SECRET = "bench-secret-" + "x" * 40
 PURPOSES = ("product_analytics", "consented_uses")
 REGIMES = ("EU", "CN", "US-CA", "GB", "JP")
 METHODS = ("banner", "preferences", "jurisdiction_default", "gpc")
 
 
-def database_url(tmp: Path, name: str) -> str:
-    base = os.environ.get("BENCH_DATABASE_URL")
-    if not base:
-        return f"sqlite:///{tmp / (name + '.db')}"
-    url = make_url(base)
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    db_name = f"{name}_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{db_name}"'))
-    admin.dispose()
-    return url.set(database=db_name).render_as_string(hide_password=False)
-
-
 def settings_for(url: str, tmp: Path) -> Settings:
-    return Settings(
-        env="test",
-        database_url=url,
-        data_dir=tmp,
-        key_dir=tmp / "keys",
-        secret_key=SECRET,
-        policy=POLICY,
-    )
+    return bench_settings(url, tmp)
 
 
 def event_row(rng: random.Random, purpose: str, when_days: float) -> dict[str, object]:
@@ -130,13 +107,6 @@ def bare_inserts(db: Database, n: int) -> float:
         with db.engine.begin() as conn:
             conn.execute(insert(ConsentEvent), rows)
     return n / (time.perf_counter() - started)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def serve(url: str, tmp: str, port: int) -> None:

@@ -19,13 +19,11 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 import uvicorn
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from common import bench_settings, database_url
 
 from privacyops import migrate
 from privacyops.app import create_app, explicit_consent
@@ -38,7 +36,6 @@ from privacyops.subjects import service as subjects
 from privacyops.subjects.models import PersonalRecord
 from privacyops.vault.service import Vault
 
-ROOT = Path(__file__).resolve().parents[1]
 FIELDS = 5
 BATCH = 200
 
@@ -53,30 +50,9 @@ def contact(i: int) -> dict[str, object]:
     }
 
 
-def database_url(tmp: Path, name: str) -> str:
-    """A new empty database: a SQLite file, or a new database on BENCH_DATABASE_URL's server."""
-    base = os.environ.get("BENCH_DATABASE_URL")
-    if not base:
-        return f"sqlite:///{tmp / (name + '.db')}"
-    url = make_url(base)
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    db_name = f"bench_{name}_{uuid.uuid4().hex[:6]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{db_name}"'))
-    admin.dispose()
-    return url.set(database=db_name).render_as_string(hide_password=False)
-
-
 def fresh(tmp: Path, name: str) -> tuple[Settings, Database]:
     url = database_url(tmp, name)
-    settings = Settings(
-        env="test",
-        database_url=url,
-        data_dir=tmp / name,
-        key_dir=tmp / name / "keys",
-        secret_key="bench-" + "x" * 40,
-        policy=ROOT / "policy" / "fstsmart.yaml",
-    )
+    settings = bench_settings(url, tmp / name)
     migrate.upgrade(url)
     return settings, Database(url, secret=settings.secret_key)
 

@@ -34,45 +34,23 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, insert, select, text
-from sqlalchemy.engine import make_url
+from common import bench_settings, database_url
+from sqlalchemy import func, insert, select, text
 
 from privacyops import migrate
 from privacyops.db import Database, utcnow
 from privacyops.policy.loader import load_declaration
 from privacyops.retention import service
-from privacyops.settings import Settings
 from privacyops.subjects.models import PersonalRecord, Subject
 
-ROOT = Path(__file__).resolve().parents[1]
 CHUNK = 20_000
 PER_SUBJECT = 10
-
-
-def database_url(tmp: Path, name: str) -> str:
-    base = os.environ.get("BENCH_DATABASE_URL")
-    if not base:
-        return f"sqlite:///{tmp / (name + '.db')}"
-    url = make_url(base)
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    db_name = f"bench_{name}_{uuid.uuid4().hex[:6]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{db_name}"'))
-    admin.dispose()
-    return url.set(database=db_name).render_as_string(hide_password=False)
 
 
 class Bench:
     def __init__(self, tmp: Path, name: str) -> None:
         url = database_url(tmp, name)
-        self.settings = Settings(
-            env="test",
-            database_url=url,
-            data_dir=tmp / name,
-            key_dir=tmp / name / "keys",
-            secret_key="bench-" + "x" * 40,
-            policy=ROOT / "policy" / "fstsmart.yaml",
-        )
+        self.settings = bench_settings(url, tmp / name)
         migrate.upgrade(url)
         self.db = Database(url, secret=self.settings.secret_key)
         self.declaration = load_declaration(self.settings.policy)

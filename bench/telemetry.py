@@ -36,15 +36,14 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from common import bench_settings, database_url
+from sqlalchemy import text
 
 from privacyops import migrate
 from privacyops.db import Database
@@ -57,21 +56,7 @@ from privacyops.telemetry import ingest, partitions, pseudonyms, service, simula
 from privacyops.telemetry.checks import rules_for
 from privacyops.vault.service import Vault
 
-ROOT = Path(__file__).resolve().parents[1]
 PER_DAY = 96 + 24  # electrical every 15 minutes and status every hour (alarms on top)
-
-
-def database_url(tmp: Path, name: str) -> str:
-    base = os.environ.get("BENCH_DATABASE_URL")
-    if not base:
-        return f"sqlite:///{tmp / (name + '.db')}"
-    url = make_url(base)
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    db_name = f"bench_{name}_{uuid.uuid4().hex[:6]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{db_name}"'))
-    admin.dispose()
-    return url.set(database=db_name).render_as_string(hide_password=False)
 
 
 class Run:
@@ -79,15 +64,7 @@ class Run:
 
     def __init__(self, tmp: Path, size: int, devices: int, owners: int) -> None:
         url = database_url(tmp, f"telemetry{size}")
-        self.settings = Settings(
-            env="test",
-            database_url=url,
-            data_dir=tmp / f"t{size}",
-            key_dir=tmp / f"t{size}" / "keys",
-            secret_key="bench-" + "x" * 40,
-            policy=ROOT / "policy" / "fstsmart.yaml",
-            max_body_bytes=4 * 1024 * 1024,
-        )
+        self.settings = bench_settings(url, tmp / f"t{size}", max_body_bytes=4 * 1024 * 1024)
         migrate.upgrade(url)
         self.db = Database(url, secret=self.settings.secret_key)
         self.vault = Vault.from_settings(self.settings)

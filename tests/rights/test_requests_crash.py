@@ -1,4 +1,4 @@
-"""A deletion that dies half-way is finished by a rerun through the request service."""
+"""A deletion that dies half-way is finished by a rerun through ``rights.running.run``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tests.rights.requests_support import Desk, open_desk
 from tests.rights.support import World, store
 
-from privacyops.rights import executors, service
+from privacyops.rights import executors, lookups, running
 from privacyops.rights.executors import deletion
 from privacyops.rights.models import RequestStep
 from privacyops.staff.permissions import Role
@@ -68,12 +68,12 @@ def test_a_deletion_that_crashes_mid_way_is_finished_by_the_rerun(
     subject_id = _customer(desk, world)
     made = desk.submit("deletion", ALICE, country="DE")
     with monkeypatch.context() as later:  # verified now, executed by a worker afterwards
-        later.setattr(service, "runs_on_its_own", lambda _request: False)
+        later.setattr(running, "runs_on_its_own", lambda _request: False)
         verified = desk.verify(made["id"], desk.code(ALICE), second=("phone", PHONE))
         assert verified.json()["status"] == "verified"
     crashed = _crashing_plan(monkeypatch, "shred")
     with pytest.raises(Crash), world.db.unit_of_work() as session:  # the worker dies in shred
-        service.run(
+        running.run(
             session=session,
             vault=world.vault,
             settings=world.settings,
@@ -136,5 +136,5 @@ def test_a_failed_step_is_shown_and_retried_from_the_console(
     assert "Execution%3A%20completed" in retried.headers["location"]
     assert world.records_of(subject_id) == 0
     with world.db.unit_of_work() as session:
-        report = service.get(session=session, request_id=made["id"])
+        report = lookups.get(session=session, request_id=made["id"])
         assert report.status == "completed"

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from tests.rights.requests_support import Desk, open_desk
 from tests.rights.support import World
 
-from privacyops.rights import service
+from privacyops.rights import deadlines, decisions
 from privacyops.rights.verification import VERIFY_WITHIN_DAYS
 from privacyops.settings import Settings
 from privacyops.staff.permissions import Role
@@ -103,7 +103,7 @@ def test_overdue_requests_are_reported_and_flagged_in_the_queue(
     moment = START + timedelta(days=32)
     with time_machine.travel(moment, tick=False):
         with world.db.unit_of_work() as session:
-            overdue = service.overdue_requests(session=session, now=moment)
+            overdue = deadlines.overdue_requests(session=session, now=moment)
             assert [r.id for r in overdue] == [late["id"]]
         queue = dpo().get("/api/v1/requests").json()
         assert [(r["id"], r["deadline"]) for r in queue] == [(late["id"], "overdue")]
@@ -134,20 +134,20 @@ def test_unverified_requests_expire_with_a_notice(
     moment = START + timedelta(days=VERIFY_WITHIN_DAYS, hours=1)
     with world.db.unit_of_work() as session:
         assert (
-            service.expire_unverified(
+            decisions.expire_unverified(
                 session=session, vault=world.vault, now=START + timedelta(days=2), settings=settings
             )
             == []
         )
     with time_machine.travel(moment, tick=False):
         with world.db.unit_of_work() as session:
-            closed = service.expire_unverified(
+            closed = decisions.expire_unverified(
                 session=session, vault=world.vault, now=moment, settings=settings
             )
         assert closed == [stale["id"]]
         with world.db.unit_of_work() as session:
             assert (
-                service.expire_unverified(
+                decisions.expire_unverified(
                     session=session, vault=world.vault, now=moment, settings=settings
                 )
                 == []

@@ -26,7 +26,7 @@ from privacyops.incidents import clocks
 from privacyops.jurisdictions.enums import TransferRoute
 from privacyops.policy.schema import Declaration
 from privacyops.retention import service as retention
-from privacyops.rights import service as rights
+from privacyops.rights import deadlines
 from privacyops.subjects import service as subjects
 from privacyops.subjects.models import PersonalRecord, SubjectState
 
@@ -202,7 +202,7 @@ def purposes(session: Session, declaration: Declaration, now: datetime) -> Itera
 def overdue_requests(
     session: Session, declaration: Declaration, now: datetime
 ) -> Iterator[Finding]:
-    found = rights.overdue_requests(session=session, now=now)
+    found = deadlines.overdue_requests(session=session, now=now)
     if found:
         ids = [item.id for item in found]
         yield Finding(

@@ -23,7 +23,6 @@ def jobs(session: SessionDep, limit: Annotated[int, Query(ge=1, le=500)] = 50) -
                 "every_seconds": int(t.every.total_seconds()),
                 "description": t.description,
                 "next_run_at": due[t.name].isoformat() if t.name in due else None,
-                "waiting_for": t.available(),
             }
             for t in registry.tasks()
         ],

@@ -77,19 +77,12 @@ def jobs_list(
 ) -> None:
     """The periodic tasks with their next run, and the most recent runs."""
     opened = open_all()
-    table = Table("task", "every", "next run (UTC)", "state", "what it does")
+    table = Table("task", "every", "next run (UTC)", "what it does")
     with opened.db.unit_of_work() as session:
         due = queue.schedule(session=session)
         runs = queue.recent(session=session, limit=limit)
     for spec in registry.tasks():
-        waiting = spec.available()
-        table.add_row(
-            spec.name,
-            str(spec.every),
-            _when(due.get(spec.name)),
-            waiting or "ready",
-            spec.description,
-        )
+        table.add_row(spec.name, str(spec.every), _when(due.get(spec.name)), spec.description)
     out.print(f"jobs mode: {opened.settings.jobs}")
     out.print(table)
     history = Table("id", "task", "status", "attempts", "worker", "started", "finished", "result")
@@ -117,9 +110,6 @@ def jobs_run(
         spec = registry.task(name)
     except KeyError as error:
         raise fail(str(error.args[0])) from None
-    waiting = spec.available()
-    if waiting is not None:
-        raise fail(f"{name} cannot run: it {waiting}")
     try:
         with queue.exclusive(
             db=opened.db,

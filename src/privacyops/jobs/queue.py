@@ -114,7 +114,7 @@ def schedule_due(*, db: Database, now: datetime, only: set[str] | None = None) -
     """Enqueue every periodic task whose time has come; returns the names enqueued."""
     enqueued: list[str] = []
     for spec in tasks():
-        if (only is not None and spec.name not in only) or spec.available() is not None:
+        if only is not None and spec.name not in only:
             continue
         with db.unit_of_work() as session:
             if session.get(JobSchedule, spec.name) is None:

@@ -50,8 +50,6 @@ class PeriodicTask:
     run: TaskFunction
     description: str
     max_attempts: int = 5
-    available: Callable[[], str | None] = field(default=lambda: None)
-    """None when the task can run; otherwise why not (what it waits for)."""
 
 
 _tasks: dict[str, PeriodicTask] = {}
@@ -69,7 +67,6 @@ def periodic(
     every: timedelta,
     description: str,
     max_attempts: int = 5,
-    available: Callable[[], str | None] | None = None,
 ) -> Callable[[TaskFunction], TaskFunction]:
     def decorate(function: TaskFunction) -> TaskFunction:
         register(
@@ -79,7 +76,6 @@ def periodic(
                 run=function,
                 description=description,
                 max_attempts=max_attempts,
-                available=available or (lambda: None),
             )
         )
         return function

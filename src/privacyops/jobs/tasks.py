@@ -16,7 +16,7 @@ from privacyops.jobs.registry import JobContext, periodic
 from privacyops.notify.backends import backend_from_settings
 from privacyops.notify.delivery import deliver_due
 from privacyops.retention import service as retention
-from privacyops.rights import service as rights
+from privacyops.rights import deadlines, decisions
 from privacyops.rights.executors import release_expired_retention, remove_package_files
 from privacyops.telemetry import service as telemetry
 
@@ -135,7 +135,7 @@ def telemetry_partitions(ctx: JobContext) -> dict[str, Any]:
 )
 def rights_expire_unverified(ctx: JobContext) -> dict[str, Any]:
     with ctx.db.unit_of_work() as session:
-        expired = rights.expire_unverified(
+        expired = decisions.expire_unverified(
             session=session, vault=ctx.vault, now=utcnow(), settings=ctx.settings
         )
         return {"expired": len(expired)}
@@ -148,7 +148,7 @@ def rights_expire_unverified(ctx: JobContext) -> dict[str, Any]:
 )
 def rights_deadlines(ctx: JobContext) -> dict[str, Any]:
     with ctx.db.unit_of_work() as session:
-        return {"overdue": len(rights.overdue_requests(session=session, now=utcnow()))}
+        return {"overdue": len(deadlines.overdue_requests(session=session, now=utcnow()))}
 
 
 @periodic(

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from privacyops.db import utcnow
 from privacyops.errors import AppError
 from privacyops.policy.schema import Declaration
-from privacyops.rights import metrics, service
+from privacyops.rights import decisions, identity, intake, lookups, messages, metrics, running
+from privacyops.rights.common import RightsError
 from privacyops.rights.models import Channel, RightsRequest, VerificationLevel
 from privacyops.rights.schemas import (
     AccountDeletionIn,
@@ -63,7 +64,7 @@ STATUS_FOR = {
 TokenHeader = Annotated[str, Header(alias="X-Requester-Token", max_length=200)]
 
 
-def refusal(error: service.RightsError) -> AppError:
+def refusal(error: RightsError) -> AppError:
     return AppError(STATUS_FOR.get(error.code, 409), str(error), code=error.code, field=error.field)
 
 
@@ -88,10 +89,10 @@ def receipt(request: RightsRequest, settings: Settings, token: str | None) -> Re
         type=request.type,
         status=request.status,
         received_at=request.received_at,
-        due_at=service.due_of(request),
+        due_at=lookups.due_of(request),
         verification_level=request.verification_level,
         token=token,
-        status_url=service.status_url(settings, token) if token else None,
+        status_url=messages.status_url(settings, token) if token else None,
     )
 
 
@@ -120,10 +121,10 @@ def status_out(request: RightsRequest) -> StatusOut:
 def run_if_ready(http: Request, session: Session, request: RightsRequest, actor: str) -> None:
     """Commit what was decided, then execute a request that needs no staff review."""
     session.commit()
-    if not service.runs_on_its_own(request):
+    if not running.runs_on_its_own(request):
         return
     try:
-        service.run(
+        running.run(
             session=session,
             vault=vault_of(http),
             settings=settings_of(http),
@@ -132,7 +133,7 @@ def run_if_ready(http: Request, session: Session, request: RightsRequest, actor:
             actor=actor,
             checkpoint=session.commit,
         )
-    except service.RightsError:
+    except RightsError:
         session.rollback()  # stays verified; staff see it in the queue and execute it
 
 
@@ -144,14 +145,14 @@ def submit(
     request_type: str,
     channel: str,
     actor: str,
-) -> service.Submitted:
+) -> intake.Submitted:
     kind, contact = body.contact
     if actor == "requester" and not allow_public_write(http, "rights_request"):
         raise AppError(
             429, "too many requests from this address; try again later", code="rate_limited"
         )
     try:
-        return service.submit(
+        return intake.submit(
             session=session,
             vault=vault_of(http),
             settings=settings_of(http),
@@ -167,7 +168,7 @@ def submit(
             language=body.language,
             purposes=getattr(body, "purposes", None),
         )
-    except service.RightsError as error:
+    except RightsError as error:
         raise refusal(error) from None
 
 
@@ -213,9 +214,9 @@ def staff_entry(
 def requester_status(request_id: str, token: TokenHeader, session: SessionDep) -> StatusOut:
     try:
         return status_out(
-            service.find_by_token(session=session, token=token, request_id=request_id)
+            lookups.find_by_token(session=session, token=token, request_id=request_id)
         )
-    except service.RightsError as error:
+    except RightsError as error:
         raise refusal(error) from None
 
 
@@ -224,11 +225,11 @@ def resend_code(
     http: Request, request_id: str, token: TokenHeader, session: SessionDep
 ) -> dict[str, bool]:
     try:
-        request = service.find_by_token(
+        request = lookups.find_by_token(
             session=session, token=token, request_id=request_id, for_update=True
         )
-        sent = service.send_code(session=session, vault=vault_of(http), request=request)
-    except service.RightsError as error:
+        sent = identity.send_code(session=session, vault=vault_of(http), request=request)
+    except RightsError as error:
         raise refusal(error) from None
     return {"sent": sent}
 
@@ -238,10 +239,10 @@ def verify(
     http: Request, request_id: str, body: VerifyIn, token: TokenHeader, session: SessionDep
 ) -> StatusOut:
     try:
-        request = service.find_by_token(
+        request = lookups.find_by_token(
             session=session, token=token, request_id=request_id, for_update=True
         )
-    except service.RightsError as error:
+    except RightsError as error:
         raise refusal(error) from None
     second = (
         SecondPoint(body.second_kind, body.second_value)
@@ -249,14 +250,14 @@ def verify(
         else None
     )
     try:
-        service.verify(
+        identity.verify(
             session=session, vault=vault_of(http), request=request, code=body.code, second=second
         )
-    except service.RightsError as error:
+    except RightsError as error:
         session.commit()  # the counted attempt stays counted
         raise refusal(error) from None
     run_if_ready(http, session, request, "requester")
-    return status_out(service.get(session=session, request_id=request_id))
+    return status_out(lookups.get(session=session, request_id=request_id))
 
 
 # -- staff ------------------------------------------------------------------------------
@@ -271,8 +272,8 @@ def queue_item(request: RightsRequest) -> QueueItem:
         regime=request.regime,
         received_at=request.received_at,
         due_at=request.due_at,
-        effective_due_at=service.due_of(request),
-        deadline=service.deadline_status(request, utcnow()),
+        effective_due_at=lookups.due_of(request),
+        deadline=lookups.deadline_status(request, utcnow()),
     )
 
 
@@ -283,8 +284,8 @@ def list_requests(
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[QueueItem]:
     try:
-        return [queue_item(r) for r in service.queue(session=session, status=status, limit=limit)]
-    except service.RightsError as error:
+        return [queue_item(r) for r in lookups.queue(session=session, status=status, limit=limit)]
+    except RightsError as error:
         raise refusal(error) from None
 
 
@@ -325,19 +326,19 @@ def detail_out(session: Session, request: RightsRequest) -> DetailOut:
         facts=request.facts or {},
         steps=[
             StepOut(name=s.name, status=s.status, attempts=s.attempts, error=s.error)
-            for s in service.steps_of(session=session, request_id=request.id)
+            for s in lookups.steps_of(session=session, request_id=request.id)
         ],
         timeline=[
             NoteOut(at=n.at, author=n.author, kind=n.kind, text=n.text)
-            for n in service.timeline(session=session, request_id=request.id)
+            for n in lookups.timeline(session=session, request_id=request.id)
         ],
     )
 
 
 def _found(session: Session, request_id: str) -> RightsRequest:
     try:
-        return service.get(session=session, request_id=request_id)
-    except service.RightsError as error:
+        return lookups.get(session=session, request_id=request_id)
+    except RightsError as error:
         raise refusal(error) from None
 
 
@@ -355,10 +356,10 @@ def staff_verify(
     principal: CurrentPrincipal,
 ) -> DetailOut:
     try:
-        request = service.staff_verify(
+        request = identity.staff_verify(
             session=session, request_id=request_id, actor=principal.actor, method=body.method
         )
-    except service.RightsError as error:
+    except RightsError as error:
         raise refusal(error) from None
     run_if_ready(http, session, request, principal.actor)
     return detail_out(session, _found(session, request_id))
@@ -369,10 +370,10 @@ def add_note(
     request_id: str, body: NoteIn, session: SessionDep, principal: CurrentPrincipal
 ) -> NoteOut:
     try:
-        note = service.add_note(
+        note = decisions.add_note(
             session=session, request_id=request_id, actor=principal.actor, text=body.text
         )
-    except service.RightsError as error:
+    except RightsError as error:
         raise refusal(error) from None
     return NoteOut(at=note.at, author=note.author, kind=note.kind, text=note.text)
 
@@ -380,7 +381,7 @@ def add_note(
 def execute_now(http: Request, session: Session, request_id: str, actor: str) -> ExecutionOut:
     session.commit()
     try:
-        report = service.run(
+        report = running.run(
             session=session,
             vault=vault_of(http),
             settings=settings_of(http),
@@ -389,7 +390,7 @@ def execute_now(http: Request, session: Session, request_id: str, actor: str) ->
             actor=actor,
             checkpoint=session.commit,
         )
-    except service.RightsError as error:
+    except RightsError as error:
         raise refusal(error) from None
     return ExecutionOut(
         id=report.request_id,
@@ -408,13 +409,13 @@ def approve(
     http: Request, request_id: str, body: ReasonIn, session: SessionDep, principal: CurrentPrincipal
 ) -> ExecutionOut:
     try:
-        request = service.approve(
+        request = decisions.approve(
             session=session, request_id=request_id, actor=principal.actor, reason=body.reason
         )
-    except service.RightsError as error:
+    except RightsError as error:
         raise refusal(error) from None
     if request.type == "inquiry":
-        service.close_answered(
+        decisions.close_answered(
             session=session, vault=vault_of(http), settings=settings_of(http), request=request
         )
         return ExecutionOut(
@@ -436,7 +437,7 @@ def deny(
     http: Request, request_id: str, body: ReasonIn, session: SessionDep, principal: CurrentPrincipal
 ) -> DetailOut:
     try:
-        request = service.deny(
+        request = decisions.deny(
             session=session,
             vault=vault_of(http),
             settings=settings_of(http),
@@ -444,7 +445,7 @@ def deny(
             actor=principal.actor,
             reason=body.reason,
         )
-    except service.RightsError as error:
+    except RightsError as error:
         raise refusal(error) from None
     return detail_out(session, request)
 
@@ -454,7 +455,7 @@ def extend(
     http: Request, request_id: str, body: ExtendIn, session: SessionDep, principal: CurrentPrincipal
 ) -> DetailOut:
     try:
-        request = service.extend(
+        request = decisions.extend(
             session=session,
             vault=vault_of(http),
             settings=settings_of(http),
@@ -463,7 +464,7 @@ def extend(
             reason=body.reason,
             until=body.until,
         )
-    except service.RightsError as error:
+    except RightsError as error:
         raise refusal(error) from None
     return detail_out(session, request)
 
@@ -477,7 +478,7 @@ def corrections(
     principal: CurrentPrincipal,
 ) -> dict[str, list[str]]:
     try:
-        return service.submit_corrections(
+        return decisions.submit_corrections(
             session=session,
             vault=vault_of(http),
             declaration=declaration_of(http),
@@ -485,5 +486,5 @@ def corrections(
             corrections=body.corrections,
             actor=principal.actor,
         )
-    except service.RightsError as error:
+    except RightsError as error:
         raise refusal(error) from None

@@ -19,8 +19,8 @@ from privacyops.jurisdictions import service as jurisdictions
 from privacyops.policy.schema import Declaration
 from privacyops.rights import verification
 from privacyops.rights.deadlines import due_dates, facts_of
+from privacyops.rights.intake import next_reference
 from privacyops.rights.models import RequestNote, RequestStatus, RightsRequest
-from privacyops.rights.service import next_reference
 from privacyops.subjects import service as subjects
 from privacyops.vault.service import Vault
 

@@ -14,7 +14,16 @@ from sqlalchemy.orm import Session
 from privacyops.db import utcnow
 from privacyops.errors import AppError
 from privacyops.policy.base import Lang
-from privacyops.rights import metrics, service
+from privacyops.rights import (
+    decisions,
+    downloads,
+    identity,
+    intake,
+    lookups,
+    messages,
+    metrics,
+    running,
+)
 from privacyops.rights.api import (
     declaration_of,
     refusal,
@@ -22,7 +31,8 @@ from privacyops.rights.api import (
     settings_of,
     vault_of,
 )
-from privacyops.rights.deadlines import extension_limit
+from privacyops.rights.common import RightsError
+from privacyops.rights.deadlines import extension_limit, overdue_requests
 from privacyops.rights.models import Channel, RequestType, RightsRequest, VerificationLevel
 from privacyops.rights.verification import CODE_MINUTES, SecondPoint
 from privacyops.staff.permissions import Permission
@@ -81,7 +91,7 @@ def _lang(request: Request) -> Lang:
     return "zh-CN" if pick_language(request) == "zh-CN" else "en"
 
 
-def _error_key(error: service.RightsError) -> str:
+def _error_key(error: RightsError) -> str:
     return ERROR_KEYS.get((error.code, error.field), "request.error.generic")
 
 
@@ -121,11 +131,11 @@ def _intake(
     state: str,
     details: str,
     lang: str,
-) -> service.Submitted:
+) -> intake.Submitted:
     kind = "email" if "@" in contact else "phone"
     if not allow_public_write(request, "rights_request"):
-        raise service.RightsError("too many requests from this address", code="rate_limited")
-    made = service.submit(
+        raise RightsError("too many requests from this address", code="rate_limited")
+    made = intake.submit(
         session=session,
         vault=vault_of(request),
         settings=settings_of(request),
@@ -174,7 +184,7 @@ def submit_request(
             details=details,
             lang=lang,
         )
-    except service.RightsError as error:
+    except RightsError as error:
         session.rollback()
         values = {"type": type, "contact": contact, "country": country, "state": state}
         context = _form_context(request, error=_error_key(error), values=values)
@@ -210,7 +220,7 @@ def account_delete(
             details="",
             lang=lang,
         )
-    except service.RightsError as error:
+    except RightsError as error:
         session.rollback()
         values = {"contact": contact, "country": country, "state": state}
         context = _form_context(request, error=_error_key(error), values=values)
@@ -221,8 +231,8 @@ def account_delete(
 
 def _by_token(session: Session, token: str, for_update: bool = False) -> RightsRequest:
     try:
-        return service.find_by_token(session=session, token=token, for_update=for_update)
-    except service.RightsError:
+        return lookups.find_by_token(session=session, token=token, for_update=for_update)
+    except RightsError:
         raise AppError(404, "no request matches this link", field="token") from None
 
 
@@ -246,7 +256,7 @@ def _status_page(
         "needs_second": found.verification_level == VerificationLevel.REASONABLY_HIGH,
         "awaiting_staff": bool(facts.get("awaiting_staff")),
         "outcome": outcome,
-        "action": service.ACTIONS.get(found.type, ("", ""))[1 if lang == "zh-CN" else 0],
+        "action": messages.ACTIONS.get(found.type, ("", ""))[1 if lang == "zh-CN" else 0],
         "is_package": found.type in (RequestType.ACCESS, RequestType.PORTABILITY),
         "message": request.query_params.get("message"),
         "error": error,
@@ -276,10 +286,10 @@ def verify_request(
     found = _by_token(session, token, for_update=True)
     second = SecondPoint(second_kind, second_value) if second_value.strip() else None
     try:
-        service.verify(
+        identity.verify(
             session=session, vault=vault_of(request), request=found, code=code, second=second
         )
-    except service.RightsError as error:
+    except RightsError as error:
         session.commit()  # the counted attempt stays counted
         return _status_link(token, _lang(request), error=_error_key(error))
     run_if_ready(request, session, found, "requester")
@@ -290,8 +300,8 @@ def verify_request(
 def resend(request: Request, token: str, session: SessionDep) -> Response:
     found = _by_token(session, token, for_update=True)
     try:
-        service.send_code(session=session, vault=vault_of(request), request=found)
-    except service.RightsError as error:
+        identity.send_code(session=session, vault=vault_of(request), request=found)
+    except RightsError as error:
         session.rollback()
         return _status_link(token, _lang(request), error=_error_key(error))
     return _status_link(token, _lang(request), "sent")
@@ -312,10 +322,10 @@ def _stream(found: Any) -> StreamingResponse:
 def download(request: Request, token: str, session: SessionDep) -> Response:
     """The requester's package, through the expiring link sent by e-mail."""
     try:
-        found = service.open_download(
+        found = downloads.open_download(
             session=session, vault=vault_of(request), settings=settings_of(request), token=token
         )
-    except service.RightsError as error:
+    except RightsError as error:
         gone = error.code == "gone"
         context = {"message": "request.link.gone" if gone else "request.error.link"}
         return render_center(
@@ -340,16 +350,16 @@ async def queue_page(
     status: Annotated[str, Query(max_length=24)] = "open",
 ) -> Response:
     try:
-        rows = service.queue(session=session, status=status)
-    except service.RightsError as error:
+        rows = lookups.queue(session=session, status=status)
+    except RightsError as error:
         raise refusal(error) from None
     now = utcnow()
     context = {
-        "rows": [(r, service.deadline_status(r, now), service.due_of(r)) for r in rows],
+        "rows": [(r, lookups.deadline_status(r, now), lookups.due_of(r)) for r in rows],
         "status": status,
         "types": [t.value for t in RequestType],
         "countries": [(code, en) for code, en, _ in COUNTRIES],
-        "overdue": len(service.overdue_requests(session=session, now=now)),
+        "overdue": len(overdue_requests(session=session, now=now)),
         "error": request.query_params.get("error"),
     }
     return await render_admin(request, "rights/queue.html", context)
@@ -371,7 +381,7 @@ async def staff_entry(
     if channel not in (Channel.EMAIL, Channel.CONTACT_PAGE):
         raise AppError(422, "channel must be email or contact_page", field="channel")
     try:
-        made = service.submit(
+        made = intake.submit(
             session=session,
             vault=vault_of(request),
             settings=settings_of(request),
@@ -386,7 +396,7 @@ async def staff_entry(
             details=details,
             language=language,
         )
-    except service.RightsError as error:
+    except RightsError as error:
         raise refusal(error) from None
     run_if_ready(request, session, made.request, principal.actor)
     return _back(made.request.id, "Entered; the requester was sent the receipt")
@@ -412,22 +422,22 @@ async def detail_page(
     reveal: bool = False,
 ) -> Response:
     try:
-        found = service.get(session=session, request_id=request_id)
-    except service.RightsError as error:
+        found = lookups.get(session=session, request_id=request_id)
+    except RightsError as error:
         raise AppError(404, str(error)) from None
     details = None
     if reveal and principal.can(Permission.SUBJECTS_READ_PERSONAL):
-        details = service.details_of(
+        details = lookups.details_of(
             session=session, vault=vault_of(request), request=found, actor=principal.actor
         )
     now = utcnow()
     context = {
         "r": found,
-        "deadline": service.deadline_status(found, now),
-        "due": service.due_of(found),
-        "steps": service.steps_of(session=session, request_id=found.id),
-        "timeline": service.timeline(session=session, request_id=found.id),
-        "package": service.package_of(session=session, request_id=found.id),
+        "deadline": lookups.deadline_status(found, now),
+        "due": lookups.due_of(found),
+        "steps": lookups.steps_of(session=session, request_id=found.id),
+        "timeline": lookups.timeline(session=session, request_id=found.id),
+        "package": lookups.package_of(session=session, request_id=found.id),
         "details": details,
         "open": found.status in ("pending_verification", "verified", "in_progress"),
         "can_extend": found.extended_due_at is None
@@ -440,7 +450,7 @@ async def detail_page(
     return await render_admin(request, "rights/detail.html", context)
 
 
-def _action(request_id: str, error: service.RightsError) -> RedirectResponse:
+def _action(request_id: str, error: RightsError) -> RedirectResponse:
     return _back(request_id, f"Refused: {error}")
 
 
@@ -453,10 +463,10 @@ async def staff_verify(
     method: Annotated[str, Form(max_length=500)],
 ) -> Response:
     try:
-        found = service.staff_verify(
+        found = identity.staff_verify(
             session=session, request_id=request_id, actor=principal.actor, method=method
         )
-    except service.RightsError as error:
+    except RightsError as error:
         if error.code == "not_found":
             raise refusal(error) from None
         return _action(request_id, error)
@@ -467,7 +477,7 @@ async def staff_verify(
 def _run(request: Request, session: Session, request_id: str, actor: str) -> str:
     session.commit()
     try:
-        report = service.run(
+        report = running.run(
             session=session,
             vault=vault_of(request),
             settings=settings_of(request),
@@ -476,7 +486,7 @@ def _run(request: Request, session: Session, request_id: str, actor: str) -> str
             actor=actor,
             checkpoint=session.commit,
         )
-    except service.RightsError as error:
+    except RightsError as error:
         return f"Refused: {error}"
     if report.error:
         return f"Step {report.failed_step} failed: {report.error}"
@@ -492,15 +502,15 @@ async def approve(
     reason: Annotated[str, Form(max_length=2000)],
 ) -> Response:
     try:
-        found = service.approve(
+        found = decisions.approve(
             session=session, request_id=request_id, actor=principal.actor, reason=reason
         )
-    except service.RightsError as error:
+    except RightsError as error:
         if error.code == "not_found":
             raise refusal(error) from None
         return _action(request_id, error)
     if found.type == RequestType.INQUIRY:
-        service.close_answered(
+        decisions.close_answered(
             session=session, vault=vault_of(request), settings=settings_of(request), request=found
         )
         return _back(request_id, "Answered and closed")
@@ -512,8 +522,8 @@ async def execute(
     request: Request, request_id: str, session: SessionDep, principal: CurrentPrincipal
 ) -> Response:
     try:
-        service.get(session=session, request_id=request_id)
-    except service.RightsError as error:
+        lookups.get(session=session, request_id=request_id)
+    except RightsError as error:
         raise refusal(error) from None
     return _back(request_id, _run(request, session, request_id, principal.actor))
 
@@ -527,7 +537,7 @@ async def deny(
     reason: Annotated[str, Form(max_length=2000)],
 ) -> Response:
     try:
-        service.deny(
+        decisions.deny(
             session=session,
             vault=vault_of(request),
             settings=settings_of(request),
@@ -535,7 +545,7 @@ async def deny(
             actor=principal.actor,
             reason=reason,
         )
-    except service.RightsError as error:
+    except RightsError as error:
         if error.code == "not_found":
             raise refusal(error) from None
         return _action(request_id, error)
@@ -559,7 +569,7 @@ async def extend(
             raise AppError(422, "until: not a date", field="until") from None
         new_due = day if day.tzinfo else day.replace(hour=23, minute=59, tzinfo=UTC)
     try:
-        service.extend(
+        decisions.extend(
             session=session,
             vault=vault_of(request),
             settings=settings_of(request),
@@ -568,7 +578,7 @@ async def extend(
             reason=reason,
             until=new_due,
         )
-    except service.RightsError as error:
+    except RightsError as error:
         if error.code == "not_found":
             raise refusal(error) from None
         return _action(request_id, error)
@@ -583,8 +593,8 @@ async def note(
     text: Text,
 ) -> Response:
     try:
-        service.add_note(session=session, request_id=request_id, actor=principal.actor, text=text)
-    except service.RightsError as error:
+        decisions.add_note(session=session, request_id=request_id, actor=principal.actor, text=text)
+    except RightsError as error:
         if error.code == "not_found":
             raise refusal(error) from None
         return _action(request_id, error)
@@ -610,7 +620,7 @@ async def corrections(
             raise AppError(422, "write each correction as category.field = value", field="lines")
         parsed.setdefault(category.strip(), {})[field.strip()] = value.strip()
     try:
-        service.submit_corrections(
+        decisions.submit_corrections(
             session=session,
             vault=vault_of(request),
             declaration=declaration_of(request),
@@ -618,7 +628,7 @@ async def corrections(
             corrections=parsed,
             actor=principal.actor,
         )
-    except service.RightsError as error:
+    except RightsError as error:
         if error.code == "not_found":
             raise refusal(error) from None
         return _action(request_id, error)
@@ -630,14 +640,14 @@ def staff_download(
     request: Request, request_id: str, session: SessionDep, principal: CurrentPrincipal
 ) -> Response:
     try:
-        found = service.staff_package(
+        found = downloads.staff_package(
             session=session,
             vault=vault_of(request),
             settings=settings_of(request),
             request_id=request_id,
             actor=principal.actor,
         )
-    except service.RightsError as error:
+    except RightsError as error:
         raise refusal(error) from None
     session.commit()
     return _stream(found)

@@ -1,6 +1,6 @@
 """Executors of data subject requests: each request type as recorded, resumable steps.
 
-Public API (the rights service, console and jobs call these; none commits
+Public API (the rights-request modules, console and jobs call these; none commits
 except through the ``checkpoint`` a face passes in):
 
 - ``execute``: run a verified request's steps; returns an ``ExecutionReport``.
