@@ -78,7 +78,11 @@ def test_expired_rows_go_and_held_rows_stay(
     }
     with db.unit_of_work() as session:
         actions = list(
-            session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("retention.%")))
+            session.scalars(
+                select(AuditEvent.action)
+                .where(AuditEvent.action.like("retention.%"))
+                .order_by(AuditEvent.seq)
+            )
         )
         assert actions.count("retention.batch_swept") == 1
         assert actions[-1] == "retention.swept"
