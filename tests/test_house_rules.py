@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from itertools import pairwise
 from pathlib import Path
 
 import typer.main
@@ -224,7 +225,7 @@ def test_no_import_cycle_between_modules() -> None:
     graph = {name: _imports(name, path, modules) for name, path in modules.items()}
     described = [
         " -> ".join(
-            f"{module} (line {graph[module][target]})" for module, target in zip(cycle, cycle[1:])
+            f"{module} (line {graph[module][target]})" for module, target in pairwise(cycle)
         )
         + f" -> {cycle[-1]}"
         for cycle in _import_cycles(graph)
