@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from privacyops.policy import stores, taxonomy
 from privacyops.policy.base import Loc, section_refs
+from privacyops.policy.problems import Issue
 from privacyops.policy.promises import ALL_RIGHTS
-from privacyops.policy.schema import Issue
 
 if TYPE_CHECKING:
     from privacyops.policy.schema import CookieCategory, Declaration

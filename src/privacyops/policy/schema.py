@@ -16,7 +16,9 @@ from typing import Literal, TypeVar
 
 from pydantic import Field, model_validator
 
-from privacyops.policy.base import LANGS, Item, Key, Lang, Loc, Model, Sectioned, Text
+from privacyops.policy.base import LANGS, Item, Key, Lang, Model, Sectioned, Text
+from privacyops.policy.consistency import find_issues
+from privacyops.policy.problems import InconsistentDeclarationError, Issue
 from privacyops.policy.promises import (
     AgePolicy,
     AppStores,
@@ -246,20 +248,6 @@ class Cookie(Sectioned):
 
 
 @dataclass(frozen=True, slots=True)
-class Issue:
-    loc: Loc
-    message: str
-
-
-class InconsistentDeclarationError(Exception):
-    """The parts of a well-formed declaration contradict each other."""
-
-    def __init__(self, issues: list[Issue]) -> None:
-        super().__init__("\n".join(issue.message for issue in issues))
-        self.issues = issues
-
-
-@dataclass(frozen=True, slots=True)
 class Use:
     """One category used for one purpose: a line of the records of processing."""
 
@@ -298,8 +286,6 @@ class Declaration(Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Declaration:
-        from privacyops.policy.consistency import find_issues
-
         issues = find_issues(self)
         if issues:
             raise InconsistentDeclarationError(issues)

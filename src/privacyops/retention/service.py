@@ -17,20 +17,17 @@ from privacyops.retention.holds import (
     lift_hold,
     list_holds,
 )
-from privacyops.retention.sweep import (
-    DEFAULT_BATCH,
+from privacyops.retention.planning import (
     Action,
     Line,
     Upcoming,
-    close_interrupted,
     expiry_actions,
-    get_report,
     preview,
-    reports,
     rule_text,
-    sweep,
     upcoming,
 )
+from privacyops.retention.reporting import close_interrupted, get_report, reports
+from privacyops.retention.sweep import DEFAULT_BATCH, sweep
 from privacyops.rights.executors import extensions
 
 extensions.register_hold_provider(holds_for_subject)
