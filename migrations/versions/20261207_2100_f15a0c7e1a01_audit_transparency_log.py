@@ -236,6 +236,9 @@ def upgrade() -> None:
         )
     )
     last = conn.scalar(sa.select(sa.func.max(copy.c.seq))) or 0
+    if last == 0 and seal["old_head_seq"] == 0:
+        op.drop_table("audit_event_chain")  # a new installation: no chain to seal
+        return
     conn.execute(
         sa.insert(NEW).values(
             id=last + 1,

@@ -207,6 +207,7 @@ class _Walk:
                 and_(right.level == parent.level - 1, right.position == 2 * parent.position + 1),
             )
             .where(parent.level > 0)
+            .order_by(parent.level, parent.position)
         )
         for level, position, digest, lhash, rhash in self.session.execute(query).yield_per(BATCH):
             if lhash is None or rhash is None or merkle.node_hash(lhash, rhash) != bytes(digest):
