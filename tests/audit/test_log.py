@@ -48,7 +48,8 @@ def test_the_sequencer_numbers_events_in_insert_order_and_signs_a_head(
         assert seqs == list(range(1, 8))
         assert [h.size for h in heads.listing(session=session)] == [7, 4]
         latest = heads.latest(session=session)
-        assert latest is not None and heads.signature_ok(latest, key.public_key())
+        assert latest is not None
+        assert heads.signature_ok(latest, key.public_key())
         assert latest.root_hash == tree.root_at(session=session, size=7)
     result = check()
     assert (result.ok, result.checked, result.heads_checked, result.pending) == (True, 7, 2, 0)
@@ -59,7 +60,9 @@ def test_pending_events_do_not_break_verification(
 ) -> None:
     append(2)
     result = check()
-    assert result.ok and result.pending == 2 and result.checked == 7
+    assert result.ok
+    assert result.pending == 2
+    assert result.checked == 7
 
 
 def test_a_crash_between_insert_and_sequencing_loses_nothing(
@@ -76,10 +79,14 @@ def test_a_crash_mid_sequencing_rolls_the_batch_back(
     db: Database, append: Append, sequence: Sequence, key: Ed25519PrivateKey, check: Check
 ) -> None:
     append(5)
-    with pytest.raises(RuntimeError), db.unit_of_work() as session:
-        done = sequencer.sequence_batch(session=session, key=key)
-        assert done.sequenced == 5
-        raise RuntimeError("power cut")
+
+    def crash() -> None:
+        with db.unit_of_work() as session:
+            assert sequencer.sequence_batch(session=session, key=key).sequenced == 5
+            raise RuntimeError("power cut")
+
+    with pytest.raises(RuntimeError):
+        crash()
     with db.unit_of_work() as session:
         assert audit.pending_count(session=session) == 5
         assert session.scalar(select(func.count()).select_from(AuditTreeNode)) == 0

@@ -38,7 +38,8 @@ class TreeHeadOut(BaseModel):
     tree_size: int
     root_hash: str
     timestamp_ms: int
-    timestamp: datetime
+    timestamp: str
+    """ISO 8601 UTC, as in the exported file (the signature covers timestamp_ms)."""
     signature: str
     public_key: str
     key_id: str
