@@ -13,12 +13,12 @@ Run: ``.venv/bin/python bench/audit.py [--writers 8] [--appends 2000] [--sizes 1
      of the pending event, commit.
    - ``audit.record (after)``: the real call in a unit of work (ORM included).
    ``ratio`` = rate / the locked-head rate.
-2. Sequencer and proofs, on a second fresh database. The log grows to each size in ``--sizes`` (pending
-   events bulk-inserted, then ``sequence_pending`` in batches of 5000, timed:
-   events/s into the tree). At each size, inclusion proofs of 200 random events
-   against the latest head (read from the stored subtree hashes, then verified):
-   hashes per proof, rows read, mean time. ``ratio`` = time / the time at the
-   first size; log2(n) is shown for comparison.
+2. Sequencer and proofs, on a second fresh database. The log grows to each
+   size in ``--sizes`` (pending events bulk-inserted, then ``sequence_pending``
+   in batches of 5000, timed: events/s into the tree). At each size, inclusion
+   proofs of 200 random events against the latest head (read from the stored
+   subtree hashes, then verified): hashes per proof, rows read, mean time.
+   ``ratio`` = time / the time at the first size; log2(n) is shown for comparison.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -115,5 +116,5 @@ def test_an_old_chain_is_verified_and_sealed(
     engine.dispose()
     assert len(rows) == 8
     assert rows[0].prev_hash == "0" * 64
-    assert all(b.prev_hash == a.hash for a, b in zip(rows, rows[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(rows))
     assert (head.seq, head.hash) == (8, rows[-1].hash)
