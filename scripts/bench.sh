@@ -41,7 +41,7 @@ run() {  # title, command...
 # Telemetry at 10^7 readings takes about 20 minutes per database on 2 cores:
 # BENCH_TELEMETRY_SIZES="1000000 10000000" make bench adds it.
 telemetry_sizes=${BENCH_TELEMETRY_SIZES:-1000000}
-for script in consent rights retention telemetry load; do
+for script in consent rights retention telemetry audit load; do
   [ -f "bench/$script.py" ] || continue
   args=()
   [ "$script" = telemetry ] && args=(--sizes $telemetry_sizes --http-max 10000000)

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from privacyops import demo as demo_data
 from privacyops import migrate as migrations
-from privacyops.audit import service as audit
+from privacyops.audit.cli import audit_app
 from privacyops.conformance.cli import audit_run
 from privacyops.consent.cli import cookies_app
 from privacyops.db import Database
@@ -29,7 +29,6 @@ from privacyops.vault.service import Vault
 
 app = typer.Typer(help="privacyops: the privacy policy as code.", no_args_is_help=True)
 staff_app = typer.Typer(help="Staff users.", no_args_is_help=True)
-audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(staff_app, name="staff")
 app.add_typer(audit_app, name="audit")
 app.add_typer(policy_app, name="policy")
@@ -190,18 +189,6 @@ def staff_list() -> None:
                 "yes" if user.active else "no",
             )
     out.print(table)
-
-
-@audit_app.command("verify")
-def audit_verify() -> None:
-    """Walk the hash chain; exit 1 and name the first broken link if it was tampered with."""
-    db = _database(_settings())
-    with db.unit_of_work() as session:
-        result = audit.verify(session=session)
-    if result.ok:
-        out.print(f"[green]audit chain intact[/green]: {result.checked} events verified")
-        return
-    raise fail(f"audit chain broken at event {result.broken_seq}: {result.problem}")
 
 
 @policy_app.command("publish")

@@ -38,7 +38,7 @@ DEMO_CLIENTS = [
 
 def is_loaded(*, session: Session) -> bool:
     return (
-        session.scalar(select(AuditEvent.seq).where(AuditEvent.action == "demo.loaded")) is not None
+        session.scalar(select(AuditEvent.id).where(AuditEvent.action == "demo.loaded")) is not None
     )
 
 

@@ -46,7 +46,7 @@ def logged(db: Database) -> tuple[int, int]:
     with db.unit_of_work() as session:
         rows = session.scalar(select(func.count(Disclosure.id))) or 0
         events = session.scalar(
-            select(func.count(AuditEvent.seq)).where(AuditEvent.action == "disclosure.made")
+            select(func.count(AuditEvent.id)).where(AuditEvent.action == "disclosure.made")
         )
         return rows, events or 0
 

@@ -81,7 +81,7 @@ def test_expired_rows_go_and_held_rows_stay(
             session.scalars(
                 select(AuditEvent.action)
                 .where(AuditEvent.action.like("retention.%"))
-                .order_by(AuditEvent.seq)
+                .order_by(AuditEvent.id)
             )
         )
         assert actions.count("retention.batch_swept") == 1

@@ -174,7 +174,7 @@ def _end_state(world: World, request_id: str) -> dict[str, Any]:
             )
         ]
         outcome = dict(request.facts["outcome"])
-        for volatile in ("erased_at", "audit_seq", "audit_hash"):
+        for volatile in ("erased_at", "audit_event_id", "audit_leaf_hash"):
             outcome.pop(volatile, None)
         for item in outcome.get("kept", []):
             item.pop("until", None)

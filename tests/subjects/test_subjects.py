@@ -188,7 +188,7 @@ def test_restricting_and_reactivating_a_subject_is_audited(
         changes = session.scalars(
             select(AuditEvent.details)
             .where(AuditEvent.action == "subject.state_changed")
-            .order_by(AuditEvent.seq)
+            .order_by(AuditEvent.id)
         ).all()
         assert changes == [
             {"from": "active", "to": "restricted"},

@@ -86,7 +86,7 @@ def test_rotation_rewraps_every_key_and_keeps_data_readable(db: Database, vault:
         actions = session.scalars(
             select(AuditEvent.action)
             .where(AuditEvent.action.like("vault.%"))
-            .order_by(AuditEvent.seq)
+            .order_by(AuditEvent.id)
         ).all()
         assert actions == ["vault.master_key_rotated", "vault.subject_keys_rewrapped"]
         assert audit.verify(session=session).ok

@@ -191,7 +191,11 @@ def proof(ctx: StepContext) -> dict[str, Any]:
         details={"subject_id": ctx.request.subject_id, **facts},
     )
     ctx.session.flush()
-    return {**facts, "audit_seq": event.seq, "audit_hash": event.hash}
+    return {
+        **facts,
+        "audit_event_id": event.id,
+        "audit_leaf_hash": audit.leaf_hash(event).hex(),
+    }
 
 
 def _facts(ctx: StepContext) -> dict[str, Any]:
