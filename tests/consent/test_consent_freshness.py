@@ -72,7 +72,7 @@ def other_process_grants(db: Database, subject_id: str, *, state: str, notify: b
             )
         )
         if notify:
-            freshness.notify_on(conn, subject_id)
+            freshness.notify_on(conn, subject_id, None)
 
 
 def test_a_change_committed_elsewhere_is_heard_without_waiting_for_the_ttl(
@@ -98,10 +98,10 @@ def test_a_notification_sent_in_a_rolled_back_transaction_is_never_delivered(
     pg: Database,
     make_subject: Callable[..., str],
 ) -> None:
-    checker, listener = listened
+    _checker, listener = listened
     subject_id = make_subject("DE")
     with pg.engine.connect() as conn:
-        freshness.notify_on(conn, subject_id)
+        freshness.notify_on(conn, subject_id, None)
         conn.rollback()
     other_process_grants(pg, "no-such-subject-but-a-marker", state="granted", notify=True)
     until(lambda: listener.heard >= 1)

@@ -172,14 +172,14 @@ def _subject_changed(_mapper: Any, _connection: Any, target: Subject) -> None:
     session = object_session(target)
     if session is not None:
         subject_id = target.id
-        freshness.notify_on(_connection, subject_id)
+        freshness.notify_on(_connection, subject_id, session)
         hooks.after_commit(session, lambda: _announce(subject_id))
 
 
 @event.listens_for(PolicyVersion, "after_insert")
 def _version_published(_mapper: Any, _connection: Any, target: PolicyVersion) -> None:
     session = object_session(target)
-    freshness.notify_on(_connection, None)
+    freshness.notify_on(_connection, None, session)
     if session is not None:
         hooks.after_commit(session, lambda: _announce(None))
 

@@ -22,8 +22,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import secrets
 import select
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -31,30 +34,62 @@ import psycopg
 from psycopg import pq
 from sqlalchemy import Connection, func
 from sqlalchemy import select as sql_select
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
+
+from privacyops.vault import hooks
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "privacyops_consent"
 EVERYTHING = "*"
 RECONNECT_SECONDS = 1.0
+#: The longest a writer waits for its own notification to come back.
+AWAIT_SECONDS = 1.0
 
 
-def _statement(subject_id: str | None) -> Any:
-    return sql_select(func.pg_notify(CHANNEL, subject_id or EVERYTHING))
+def _key(url: URL) -> str:
+    return str(url.render_as_string(hide_password=False))
+
+
+def _statement(subject_id: str | None, token: str) -> Any:
+    return sql_select(func.pg_notify(CHANNEL, f"{subject_id or EVERYTHING} {token}"))
 
 
 def notify(session: Session, subject_id: str | None) -> None:
     """Tell every process, at commit, that the subject's decisions (None: all) changed."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(_statement(subject_id))
+        token = secrets.token_hex(8)
+        session.execute(_statement(subject_id, token))
+        _await_after_commit(session, token)
 
 
-def notify_on(connection: Connection, subject_id: str | None) -> None:
+def notify_on(connection: Connection, subject_id: str | None, session: Session | None) -> None:
     """The same from inside a flush (mapper events get the connection, not the session)."""
     if connection.dialect.name == "postgresql":
-        connection.execute(_statement(subject_id))
+        token = secrets.token_hex(8)
+        connection.execute(_statement(subject_id, token))
+        if session is not None:
+            _await_after_commit(session, token)
+
+
+def _await_after_commit(session: Session, token: str) -> None:
+    key = _key(session.get_bind().engine.url)
+    hooks.after_commit(session, lambda: _await(key, token))
+
+
+def _await(key: str, token: str) -> None:
+    """Hold the writer's answer until this process has heard its own notification.
+
+    PostgreSQL signals every listening server process in the same loop at commit;
+    waiting for our own copy means the other processes' copies are on their
+    sockets by the time our client can ask another worker. Skipped when no
+    listener runs here (a CLI command) or it is down (then the others read the
+    database anyway).
+    """
+    listener = _listeners.get(key)
+    if listener is not None:
+        listener.wait_for(token, AWAIT_SECONDS)
 
 
 def conninfo(url: str) -> str:
@@ -83,6 +118,8 @@ class Listener:
         self._stop = threading.Event()
         self.reconnects = 0
         self.heard = 0
+        self._tokens: deque[str] = deque(maxlen=4096)
+        self._arrived = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="consent-listener", daemon=True)
         self._thread.start()
 
@@ -106,6 +143,20 @@ class Listener:
         finally:
             self._lock.release()
 
+    def wait_for(self, token: str, seconds: float) -> bool:
+        """Wait until the notification carrying ``token`` has been applied here."""
+        deadline = time.monotonic() + seconds
+        while self._connected:
+            self.fresh()
+            with self._arrived:
+                if token in self._tokens:
+                    return True
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._arrived.wait(min(left, 0.005))
+        return False
+
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
@@ -121,10 +172,16 @@ class Listener:
         except psycopg.OperationalError:
             self._connected = False
             return
+        tokens = []
         while (note := pgconn.notifies()) is not None:
             self.heard += 1
-            payload = note.extra.decode()
-            self._on_change(None if payload == EVERYTHING else payload)
+            subject, _, token = note.extra.decode().partition(" ")
+            self._on_change(None if subject == EVERYTHING else subject)
+            tokens.append(token)
+        if tokens:
+            with self._arrived:
+                self._tokens.extend(tokens)
+                self._arrived.notify_all()
         if pgconn.status != pq.ConnStatus.OK:
             self._connected = False
 
@@ -172,8 +229,9 @@ _listeners_lock = threading.Lock()
 
 def listener_for(url: str, on_change: Callable[[str | None], None]) -> Listener:
     """The process's listener for this database, started on first use."""
+    key = _key(make_url(url))
     with _listeners_lock:
-        found = _listeners.get(url)
+        found = _listeners.get(key)
         if found is None:
-            found = _listeners[url] = Listener(url, on_change)
+            found = _listeners[key] = Listener(url, on_change)
         return found
