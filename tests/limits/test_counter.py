@@ -53,7 +53,7 @@ def test_the_sweep_job_deletes_ended_windows_only(db: Database) -> None:
     now = utcnow()
     counter.take(db=db, key="old", limit=1, window=WINDOW, now=now - timedelta(hours=1))
     counter.take(db=db, key="live", limit=1, window=WINDOW, now=now)
-    task = registry.task("limits.sweep")
+    task = registry.task("limits_sweep")
     assert counter.sweep(db=db, now=now) == 1
     with db.unit_of_work() as session:
         assert list(session.scalars(select(LimitCounter.key))) == ["live"]

@@ -10,7 +10,7 @@ from privacyops.limits import counter
 
 
 @periodic(
-    "limits.sweep",
+    "limits_sweep",
     every=timedelta(minutes=15),
     description="Delete rate-limit counters whose window has ended",
 )
