@@ -7,6 +7,7 @@ from privacyops.db import Base
 from privacyops.disclosures import models as disclosures_models
 from privacyops.incidents import models as incidents_models
 from privacyops.jobs import models as jobs_models
+from privacyops.limits import models as limits_models
 from privacyops.notify import models as notify_models
 from privacyops.orders import models as orders_models
 from privacyops.policy import models as policy_models
@@ -26,6 +27,7 @@ __all__ = [
     "disclosures_models",
     "incidents_models",
     "jobs_models",
+    "limits_models",
     "notify_models",
     "orders_models",
     "policy_models",

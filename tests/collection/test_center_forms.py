@@ -15,7 +15,7 @@ from privacyops.collection.views import FORM_COOKIE
 from privacyops.db import Database
 from privacyops.subjects.models import PersonalRecord, Subject
 from privacyops.web.i18n import MESSAGES
-from privacyops.web.limits import FormLimiter
+from privacyops.web.limits import Allowance
 
 PREFIXES = ("contact.", "cooperation.", "forms.")
 
@@ -152,7 +152,7 @@ def test_a_submission_without_the_form_token_or_from_elsewhere_is_refused(
 
 
 def test_a_flood_from_one_address_is_rate_limited(browser: TestClient, db: Database) -> None:
-    browser.app.state.form_limiters = {"": FormLimiter(limit=2)}  # type: ignore[attr-defined]
+    browser.app.state.form_allowances = {"": Allowance(limit=2)}  # type: ignore[attr-defined]
     statuses = []
     for n in range(3):
         csrf = open_form(browser, "/contact", "zh-CN")

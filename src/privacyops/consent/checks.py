@@ -12,9 +12,14 @@ Freshness, and its limits:
   commit), a subject's state changing (a mapper event on `subject`), a new policy
   version (everything). A load that overlaps any such write is not cached, so a
   decision read before a commit can never outlive it.
-- **Other processes** do not hear about this process's writes. Their entries
-  expire after ``ttl`` (default 2 s): a withdrawal made through one web worker is
-  honoured by the others within that time. Processing that must not lag at all
+- **Other processes**, on PostgreSQL: the same writes send a NOTIFY that is
+  delivered at commit; every process listens (``freshness``) and drops the
+  entries, and each check first applies what already reached its socket, so a
+  withdrawal made through one web worker is honoured by the others at their next
+  check. While the listening connection is down, checks read the database.
+  Entries still expire after ``ttl`` (60 s there), a safety net only.
+- **Other processes**, on SQLite, do not hear about this process's writes. Their
+  entries expire after ``ttl`` (default 2 s). Processing that must not lag at all
   (a one-off export) should ask the database through ``service.subject_states``.
 - Entries are bounded: past ``max_subjects`` the cache is emptied and refills.
 
@@ -33,7 +38,7 @@ from fastapi import FastAPI
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, object_session
 
-from privacyops.consent import renewal, service, state
+from privacyops.consent import freshness, renewal, service, state
 from privacyops.consent.catalogue import catalogue
 from privacyops.db import Database
 from privacyops.policy.models import PolicyVersion
@@ -42,6 +47,9 @@ from privacyops.subjects.models import Subject
 from privacyops.vault import hooks
 
 _now = time.monotonic
+#: Entry lifetime where a listener drops changed entries (PostgreSQL) and where none does.
+LISTENING_TTL = 60.0
+DEFAULT_TTL = 2.0
 
 
 class UnknownPurposeError(KeyError):
@@ -58,8 +66,9 @@ class ConsentChecker:
         *,
         db: Database,
         policy: PolicyStore,
-        ttl: float = 2.0,
+        ttl: float = DEFAULT_TTL,
         max_subjects: int = 200_000,
+        listener: freshness.Listener | None = None,
     ) -> None:
         self._db = db
         self._policy = policy
@@ -69,10 +78,14 @@ class ConsentChecker:
         self._writes = 0
         self._renewals: tuple[renewal.Renewals, float, int] | None = None
         self._lock = threading.Lock()
+        self._listener = listener
         _CHECKERS.add(self)
 
     def may_process(self, subject_id: str, purpose: str) -> bool:
         """Whether ``purpose`` may be pursued for the subject now."""
+        listener = self._listener
+        if listener is not None and not listener.fresh():
+            return self._answer(self.decisions(subject_id), purpose)
         entry = self._entries.get(subject_id)
         if entry is not None and entry[1] > _now():
             allowed = entry[0].get(purpose)
@@ -125,6 +138,10 @@ class ConsentChecker:
                 if len(self._entries) >= self._max:
                     self._entries.clear()
                 self._entries[subject_id] = (decisions, _now() + self._ttl)
+        return self._answer(decisions, purpose)
+
+    @staticmethod
+    def _answer(decisions: dict[str, bool], purpose: str) -> bool:
         allowed = decisions.get(purpose)
         if allowed is None:
             raise UnknownPurposeError(purpose)
@@ -155,12 +172,14 @@ def _subject_changed(_mapper: Any, _connection: Any, target: Subject) -> None:
     session = object_session(target)
     if session is not None:
         subject_id = target.id
+        freshness.notify_on(_connection, subject_id, session)
         hooks.after_commit(session, lambda: _announce(subject_id))
 
 
 @event.listens_for(PolicyVersion, "after_insert")
 def _version_published(_mapper: Any, _connection: Any, target: PolicyVersion) -> None:
     session = object_session(target)
+    freshness.notify_on(_connection, None, session)
     if session is not None:
         hooks.after_commit(session, lambda: _announce(None))
 
@@ -173,6 +192,13 @@ def checker_for(app: FastAPI) -> ConsentChecker:
     with _app_lock:
         found = getattr(app.state, "consent_checker", None)
         if found is None:
-            found = ConsentChecker(db=app.state.db, policy=app.state.policy)
+            db: Database = app.state.db
+            if db.is_postgres:
+                listener = freshness.listener_for(db.url, _announce)
+                found = ConsentChecker(
+                    db=db, policy=app.state.policy, ttl=LISTENING_TTL, listener=listener
+                )
+            else:
+                found = ConsentChecker(db=db, policy=app.state.policy)
             app.state.consent_checker = found
         return found

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, insert, select
 from sqlalchemy.orm import Session
 
 from privacyops.audit import service as audit
+from privacyops.consent import freshness
 from privacyops.consent.catalogue import Catalogue, PurposeInfo, catalogue
 from privacyops.consent.models import ConsentEvent, ConsentState, Method
 from privacyops.jurisdictions import service as jurisdictions
@@ -291,6 +292,7 @@ def _append(
     )
     if who.subject_id is not None:
         subject_id = who.subject_id
+        freshness.notify(session, subject_id)
         hooks.after_commit(session, lambda: changed(subject_id))
     return Recorded(receipt_id, who, method, context, made)
 

@@ -28,7 +28,7 @@ from privacyops.settings import Settings
 from privacyops.vault.service import Vault
 
 #: Modules that may register tasks; a missing one is skipped.
-TASK_MODULES = ("privacyops.jobs.tasks", "privacyops.audit.tasks")
+TASK_MODULES = ("privacyops.jobs.tasks", "privacyops.audit.tasks", "privacyops.limits.jobs")
 
 
 @dataclass

@@ -30,7 +30,12 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from privacyops.rights.models import RequestType, VerificationCode, VerificationLevel
+from privacyops.rights.models import (
+    RequestType,
+    RightsRequest,
+    VerificationCode,
+    VerificationLevel,
+)
 from privacyops.subjects import service as subjects
 from privacyops.vault.blind_index import IdentityKind
 from privacyops.vault.errors import InvalidIdentityError
@@ -98,10 +103,19 @@ def _failures_since(session: Session, request_id: str, since: datetime) -> int:
     )
 
 
+def _lock_request(session: Session, request_id: str) -> None:
+    """Serialise code issuing and checking per request across processes (a row lock on
+    PostgreSQL; SQLite has one writer at a time), so the counts read next are exact."""
+    session.execute(
+        select(RightsRequest.id).where(RightsRequest.id == request_id).with_for_update()
+    )
+
+
 def issue_code(
     *, session: Session, vault: Vault, request_id: str, now: datetime
 ) -> tuple[str, VerificationCode]:
     """A new code for the request (earlier unused codes stop working); returns the raw code."""
+    _lock_request(session, request_id)
     recent = list(
         session.scalars(
             select(VerificationCode)
@@ -150,6 +164,7 @@ def check_code(
 
     The caller commits even when this raises, so counted attempts survive.
     """
+    _lock_request(session, request_id)
     if _failures_since(session, request_id, now - timedelta(hours=1)) >= MAX_FAILURES_PER_HOUR:
         raise VerificationError(
             "too many wrong codes; try again in an hour", code="rate_limited", field=None

@@ -71,6 +71,7 @@ def login(
     try:
         user = service.authenticate(
             session=session,
+            db=request.app.state.db,
             username=body.username,
             password=body.password,
             client=client_address(request),
@@ -99,6 +100,7 @@ def second_factor(
     try:
         principal = service.pass_second_factor(
             session=session,
+            db=request.app.state.db,
             token=token,
             code=body.code,
             client=client_address(request),

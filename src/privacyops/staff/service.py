@@ -18,8 +18,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from privacyops.audit import service as audit
-from privacyops.db import utcnow
-from privacyops.staff.models import ApiClient, LoginFailure, StaffSession, StaffUser
+from privacyops.db import Database, utcnow
+from privacyops.limits import counter
+from privacyops.staff.models import ApiClient, StaffSession, StaffUser
 from privacyops.staff.permissions import API_SCOPES, ROLE_PERMISSIONS, Permission, Role
 
 _hasher = PasswordHasher()
@@ -169,29 +170,23 @@ def update_staff(
     return user
 
 
-def _failures(session: Session, key: str) -> int:
-    since = utcnow() - timedelta(minutes=1)
-    return (
-        session.scalar(
-            select(func.count(LoginFailure.id)).where(
-                LoginFailure.key == key, LoginFailure.at >= since
-            )
-        )
-        or 0
-    )
+#: Failed logins and wrong second-factor codes are counted per minute.
+ATTEMPT_WINDOW = timedelta(minutes=1)
 
 
 def authenticate(
-    *, session: Session, username: str, password: str, client: str, limit: int
+    *, session: Session, db: Database, username: str, password: str, client: str, limit: int
 ) -> StaffUser:
     """Check a password, counting failures per account and per client address.
 
-    A failure is recorded in the caller's transaction; the caller commits it even
-    when it reports the failure, so a brute-force run cannot roll its tracks back.
+    Every attempt takes one hit on both shared counters before the password is
+    checked (so concurrent guesses through several workers cannot overrun the
+    limit); a successful login gives its hits back. The counts are committed on
+    their own, whatever the caller's transaction does.
     """
     username = username.strip().lower()
-    keys = [f"user:{username}", f"client:{client}"]
-    if any(_failures(session, key) >= limit for key in keys):
+    keys = [f"login:user:{username}", f"login:client:{client}"[:240]]
+    if not counter.take_all(db=db, keys=keys, limit=limit, window=ATTEMPT_WINDOW):
         raise TooManyAttemptsError("too many failed logins; wait a minute", code="rate_limited")
     user = session.scalar(select(StaffUser).where(StaffUser.username == username))
     try:
@@ -200,10 +195,8 @@ def authenticate(
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or user is None:
-        now = utcnow()
-        session.add_all([LoginFailure(key=key, at=now) for key in keys])
-        session.flush()
         raise StaffError("unknown username or wrong password", code="unauthorized")
+    counter.give_back(db=db, keys=keys)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user
@@ -299,19 +292,18 @@ def confirm_totp(*, session: Session, staff_id: int, code: str) -> None:
 
 
 def pass_second_factor(
-    *, session: Session, token: str, code: str, client: str, limit: int
+    *, session: Session, db: Database, token: str, code: str, client: str, limit: int
 ) -> Principal:
     row = session.scalar(select(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
     if row is None or row.expires_at <= utcnow():
         raise StaffError("session expired; log in again", code="unauthorized")
     user = session.get_one(StaffUser, row.staff_id)
-    key = f"totp:{user.username}"
-    if _failures(session, key) >= limit:
+    keys = [f"login:totp:{user.username}"]
+    if not counter.take_all(db=db, keys=keys, limit=limit, window=ATTEMPT_WINDOW):
         raise TooManyAttemptsError("too many wrong codes; wait a minute", code="rate_limited")
     if not _totp_for(session, user).verify(code.strip(), valid_window=1):
-        session.add(LoginFailure(key=key, at=utcnow()))
-        session.flush()
         raise StaffError("the code does not match", field="code", code="unauthorized")
+    counter.give_back(db=db, keys=keys)
     row.second_factor_done = True
     return _principal_for(user, row)
 

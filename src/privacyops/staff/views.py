@@ -61,6 +61,7 @@ async def login_submit(
     try:
         user = service.authenticate(
             session=session,
+            db=request.app.state.db,
             username=username,
             password=password,
             client=client_address(request),
@@ -101,6 +102,7 @@ async def totp_submit(
     try:
         service.pass_second_factor(
             session=session,
+            db=request.app.state.db,
             token=token,
             code=code,
             client=client_address(request),

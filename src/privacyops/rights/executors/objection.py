@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from privacyops.audit import service as audit
+from privacyops.consent import freshness
 from privacyops.consent import service as consent
 from privacyops.consent.catalogue import PurposeInfo
 from privacyops.db import utcnow
@@ -164,6 +165,7 @@ def objected(session: Session, subject: Subject, purpose: PurposeInfo) -> bool:
 def _announce(session: Session, subject_id: str) -> None:
     """Objections change consent decisions: tell the consent cache once this commits."""
     session.info.pop(_MEMO, None)
+    freshness.notify(session, subject_id)
     hooks.after_commit(session, lambda: consent.changed(subject_id))
 
 

@@ -1,0 +1,1 @@
+"""Counters shared by every process: rate limits kept in the database."""
