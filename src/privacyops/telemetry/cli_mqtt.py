@@ -88,6 +88,9 @@ def consume(
         str | None,
         typer.Option(envvar="PRIVACYOPS_MQTT_PASSWORD", help="Default: derived from the key."),
     ] = None,
+    client_id: Annotated[
+        str, typer.Option(help="Fixed: the broker keeps this session's unacknowledged messages.")
+    ] = broker.CONSUMER,
     group: Annotated[int, typer.Option(min=1, max=1000, help="Messages per commit.")] = 200,
 ) -> None:
     """Store readings published to devices/<serial>/telemetry and /alarms until stopped."""
@@ -98,6 +101,7 @@ def consume(
         port=port,
         username=username,
         password=password or broker.consumer_password(opened.settings.secret_key),
+        client_id=client_id,
         group_messages=group,
         broker_log=broker_log,
     )

@@ -83,7 +83,8 @@ class Consumer:
         self.db, self.vault, self.declaration, self.options = db, vault, declaration, options
         self.on_group = on_group
         self.totals = Totals()
-        self.connected = threading.Event()
+        #: Set while connected and subscribed.
+        self.ready = threading.Event()
         self._inbox: queue.Queue[paho.MQTTMessage] = queue.Queue()
         self._log = broker_log.LogReader(options.broker_log) if options.broker_log else None
         self._log_polled = 0.0
@@ -101,6 +102,7 @@ class Consumer:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         return client
 
@@ -109,10 +111,12 @@ class Consumer:
             log.error("the broker refused the connection: %s", reason)
             return
         client.subscribe(TOPICS)
-        self.connected.set()
+
+    def _on_subscribe(self, _c: paho.Client, _u: Any, _m: int, _r: Any, _p: Any) -> None:
+        self.ready.set()
 
     def _on_disconnect(self, _c: paho.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
-        self.connected.clear()
+        self.ready.clear()
         log.warning("disconnected from the broker (%s); reconnecting", reason)
 
     def _on_message(self, _c: paho.Client, _u: Any, message: paho.MQTTMessage) -> None:
