@@ -74,7 +74,7 @@ class Broker:
     def start(self) -> None:
         assert MOSQUITTO is not None
         self.write(broker.Registry())
-        self.process = subprocess.Popen(  # noqa: S603 - a fixed binary and our own config
+        self.process = subprocess.Popen(
             [MOSQUITTO, "-c", str(self.directory / broker.CONF_NAME)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
