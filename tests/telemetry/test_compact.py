@@ -10,9 +10,11 @@ import msgpack
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import func, select
 from tests.telemetry.conftest import SERIAL, Fleet, alarm, electrical, status
 
-from privacyops.telemetry import codecs, pseudonyms, rejections, service
+from privacyops.telemetry import codecs, messages, pseudonyms, rejections, service
+from privacyops.telemetry.models import Message, RejectionSource
 
 ENCODINGS = [codecs.Encoding.CBOR, codecs.Encoding.MSGPACK, codecs.Encoding.JSON]
 
@@ -126,3 +128,27 @@ def test_bad_bodies_are_refused_in_the_error_shape_and_recorded(
     with fleet.db.unit_of_work() as session:
         device = service.device_or_404(session, fleet.vault, SERIAL)
         assert device.last_seen_at is None
+
+
+def test_the_sweep_forgets_old_batch_ids_and_refusals(fleet: Fleet, now: datetime) -> None:
+    with fleet.db.unit_of_work() as session:
+        key = b"k" * 16
+        messages.new_batch_ids(session, [(key, "old")])
+        rejections.record(
+            session=session,
+            device_key=key,
+            source=RejectionSource.HTTP,
+            reason="r",
+            size=1,
+            at=now - timedelta(days=91),
+        )
+        rejections.record(
+            session=session, device_key=key, source=RejectionSource.HTTP, reason="r", size=1
+        )
+    with fleet.db.unit_of_work() as session:
+        service.sweep(
+            session=session, declaration=fleet.declaration, actor="t", now=now + timedelta(days=31)
+        )
+    with fleet.db.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(Message)) == 0
+        assert len(rejections.for_device(session=session, device_key=key)) == 1

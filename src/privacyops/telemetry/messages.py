@@ -26,9 +26,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -47,6 +47,8 @@ TOPIC_ROOT = "devices"
 CHANNELS = ("telemetry", "alarms")
 #: A publish larger than this is refused (and recorded) without being decoded.
 MAX_MESSAGE_BYTES = 1_048_576
+#: How long a batch id is remembered; the sweep forgets older ones.
+KEEP_BATCH_IDS = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,12 @@ class GroupResult:
 
 def topic_for(serial: str, channel: str = "telemetry") -> str:
     return f"{TOPIC_ROOT}/{serial}/{channel}"
+
+
+def forget_before(session: Session, moment: datetime) -> None:
+    """Drop batch ids received before ``moment`` (a redelivery that late is not expected;
+    its readings would still be stored once, by their primary key)."""
+    session.execute(delete(Message).where(Message.received_at < moment))
 
 
 def parse_topic(topic: str) -> tuple[str, str] | None:

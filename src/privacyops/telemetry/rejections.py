@@ -9,9 +9,9 @@ how many readings it held. Never any of the refused content. Never commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -22,6 +22,8 @@ from privacyops.telemetry.checks import Rejection as ReadingRejection
 from privacyops.telemetry.models import Rejection, RejectionSource
 
 REASON_LIMIT = 300
+#: How long a refusal stays visible; the sweep deletes older ones.
+KEEP = timedelta(days=90)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,3 +108,7 @@ def recent(*, session: Session, limit: int = 20) -> list[tuple[bytes | None, Ref
         .limit(limit)
     )
     return [(row[0], Refused(*row[1:])) for row in rows]
+
+
+def forget_before(session: Session, moment: datetime) -> None:
+    session.execute(delete(Rejection).where(Rejection.at < moment))
