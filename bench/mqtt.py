@@ -123,6 +123,10 @@ def through_mqtt(run: base.Run, directory: Path) -> tuple[float, int]:
         if second.totals.refused:
             raise SystemExit(f"refused over MQTT: {second.totals}")
         return elapsed, second.totals.stored
+    except Exception:
+        log = (directory / broker.LOG_NAME).read_text(errors="replace").splitlines()
+        print("broker exit code:", process.poll(), *log[-5:], sep="\n", file=sys.stderr)
+        raise
     finally:
         process.terminate()
         process.wait(10)
