@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from tests.mosquitto import MOSQUITTO, Broker, free_port
 
 from privacyops.db import Database, utcnow
 from privacyops.policy.schema import Declaration
@@ -196,3 +197,16 @@ def post_batch(
             "x-signature": signature or pseudonyms.sign(secret, body),
         },
     )
+
+
+@pytest.fixture(scope="session")
+def mosquitto(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    """A real Mosquitto for the session, configured as `devices broker-config` writes it."""
+    if MOSQUITTO is None:
+        pytest.skip("mosquitto is not installed (Debian package mosquitto)")
+    running = Broker(
+        tmp_path_factory.mktemp("mosquitto"), "127.0.0.1", free_port(), settings.secret_key
+    )
+    running.start()
+    yield running
+    running.stop()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import datetime, timedelta
@@ -23,16 +22,16 @@ from starlette.concurrency import run_in_threadpool
 
 from privacyops.audit import service as audit
 from privacyops.consent.checks import checker_for
-from privacyops.db import Database
+from privacyops.db import Database, utcnow
 from privacyops.errors import AppError
 from privacyops.policy.schema import Declaration
 from privacyops.staff.permissions import Permission
 from privacyops.subjects import service as subjects
 from privacyops.subjects.errors import SubjectError
-from privacyops.telemetry import service
+from privacyops.telemetry import codecs, messages, pseudonyms, rejections, service
+from privacyops.telemetry.checks import rules_for
 from privacyops.telemetry.feeds import EXPORT_COLUMNS, ConsentCheck
-from privacyops.telemetry.ingest import MAX_READINGS
-from privacyops.telemetry.models import Device, Ownership
+from privacyops.telemetry.models import Device, Ownership, RejectionSource
 from privacyops.telemetry.schemas import (
     AlarmOut,
     AlarmsOut,
@@ -46,6 +45,7 @@ from privacyops.telemetry.schemas import (
     RejectedOut,
 )
 from privacyops.vault.blind_index import IdentityKind
+from privacyops.vault.errors import InvalidIdentityError
 from privacyops.vault.service import Vault
 from privacyops.web.deps import CurrentPrincipal, SessionDep, get_db, require
 
@@ -161,38 +161,80 @@ def release(
     return ownership_out(period)
 
 
-def _readings(body: bytes) -> list[object]:
-    try:
-        parsed = json.loads(body)
-    except (ValueError, RecursionError):
-        raise AppError(422, "the body is not valid JSON") from None
-    readings = parsed.get("readings") if isinstance(parsed, dict) else None
-    if not isinstance(readings, list):
-        raise AppError(422, 'the body must be {"readings": [...]}', field="readings")
-    if len(readings) > MAX_READINGS:
-        raise AppError(422, f"at most {MAX_READINGS} readings per batch", field="readings")
-    return readings
+class _RefusalError(Exception):
+    """A batch refused whole; recorded against the device after the rollback."""
+
+    def __init__(self, error: AppError, key: bytes | None) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.key = key
 
 
-def _ingest(request: Request, serial: str, signature: str, body: bytes) -> service.BatchResult:
-    db: Database = get_db(request)
-    with db.unit_of_work() as session:
-        try:
-            device = service.authenticate(
-                session=session,
-                vault=_vault(request),
-                serial=serial,
-                body=body,
-                signature=signature,
-            )
-        except service.TelemetryError as error:
-            raise refused(error) from None
-        return service.ingest_batch(
+def _checked(
+    session: Session, request: Request, device: Device, batch: codecs.Batch
+) -> service.BatchResult:
+    declaration = _declaration(request)
+    key = device.device_key
+    if batch.batch_id is not None and not messages.new_batch_ids(session, [(key, batch.batch_id)]):
+        # Sent before under this id: answer as then, store nothing.
+        _rows, bad, _repeats = rules_for(declaration).check(key, batch.readings, utcnow())
+        accepted = len(batch.readings) - len(bad)
+        return service.BatchResult(accepted=accepted, duplicates=accepted, rejected=bad)
+    result = service.ingest_batch(
+        session=session, declaration=declaration, device=device, readings=batch.readings
+    )
+    if result.rejected:
+        rejections.record(
             session=session,
-            declaration=_declaration(request),
-            device=device,
-            readings=_readings(body),
+            device_key=key,
+            source=RejectionSource.HTTP,
+            reason=rejections.summary(result.rejected, len(batch.readings)),
+            size=int(request.headers.get("content-length") or 0),
+            readings=len(result.rejected),
         )
+    return result
+
+
+def _ingest(
+    request: Request, serial: str, signature: str, body: bytes, encoding: codecs.Encoding
+) -> service.BatchResult:
+    db: Database = get_db(request)
+    vault = _vault(request)
+    try:
+        with db.unit_of_work() as session:
+            try:
+                device = service.authenticate(
+                    session=session, vault=vault, serial=serial, body=body, signature=signature
+                )
+            except service.TelemetryError as error:
+                raise _RefusalError(refused(error), _key_or_none(vault, serial)) from None
+            try:
+                batch = codecs.decode(body, encoding)
+            except codecs.BatchError as error:
+                raise _RefusalError(
+                    AppError(422, str(error), field=error.field), device.device_key
+                ) from None
+            return _checked(session, request, device, batch)
+    except _RefusalError as refusal:
+        with db.unit_of_work() as session:
+            rejections.record(
+                session=session,
+                device_key=refusal.key,
+                source=RejectionSource.HTTP,
+                reason=refusal.error.message,
+                size=len(body),
+            )
+        raise refusal.error from None
+
+
+def _key_or_none(vault: Vault, serial: str) -> bytes | None:
+    try:
+        return pseudonyms.device_key(vault, serial)
+    except InvalidIdentityError:
+        return None
+
+
+_BATCH_SCHEMA = {"schema": BatchIn.model_json_schema()}
 
 
 @router.post(
@@ -203,7 +245,7 @@ def _ingest(request: Request, serial: str, signature: str, body: bytes) -> servi
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": BatchIn.model_json_schema()}},
+            "content": {encoding.value: _BATCH_SCHEMA for encoding in codecs.Encoding},
         }
     },
 )
@@ -212,13 +254,20 @@ async def post_batch(
     x_device_serial: Annotated[str | None, Header(max_length=64)] = None,
     x_signature: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
-    """Store a device's readings: 200 if all were good, 207 with the refused ones by index."""
+    """Store a device's readings: 200 if all were good, 207 with the refused ones by index.
+
+    The body is JSON, CBOR or MessagePack, as its Content-Type says (same shape).
+    """
     if not x_device_serial:
         raise AppError(422, "the X-Device-Serial header is required", field="X-Device-Serial")
     if not x_signature:
         raise AppError(422, "the X-Signature header is required", field="X-Signature")
+    try:
+        encoding = codecs.encoding_of(request.headers.get("content-type"))
+    except codecs.BatchError as error:
+        raise AppError(415, str(error), field="Content-Type") from None
     body = await request.body()
-    result = await run_in_threadpool(_ingest, request, x_device_serial, x_signature, body)
+    result = await run_in_threadpool(_ingest, request, x_device_serial, x_signature, body, encoding)
     out = BatchOut(
         accepted=result.accepted,
         stored=result.stored,

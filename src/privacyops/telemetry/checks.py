@@ -80,6 +80,10 @@ class Rejection:
 
 
 def moment(name: str, raw: object) -> datetime:
+    if type(raw) is datetime:  # a native CBOR or MessagePack timestamp
+        if raw.tzinfo is None:
+            raise ReadingError(name, f"{name} must carry a time zone")
+        return raw.astimezone(UTC)
     if type(raw) is not str or len(raw) > MAX_TEXT_TIME:
         raise ReadingError(name, f"{name} must be an ISO 8601 date and time")
     try:

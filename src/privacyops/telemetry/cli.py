@@ -6,66 +6,24 @@ by device so a long run keeps what it already stored if it is interrupted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
 from privacyops import migrate as migrations
-from privacyops.db import Database
-from privacyops.policy.loader import DeclarationError
-from privacyops.policy.schema import Declaration
-from privacyops.policy.service import PolicyStore
-from privacyops.settings import Settings
 from privacyops.subjects import service as subjects
 from privacyops.subjects.errors import SubjectError
-from privacyops.telemetry import service, simulator
+from privacyops.telemetry import cli_mqtt, service, simulator
+from privacyops.telemetry.cli_support import Opened, fail, open_app, out
 from privacyops.vault.blind_index import IdentityKind
-from privacyops.vault.service import Vault
 
 devices_app = typer.Typer(help="Smart-hardware devices and their telemetry.", no_args_is_help=True)
 ACTOR = "cli"
 #: Demo customers are `demo-0001` … (``collection.demo``); the first ones get devices.
 DEMO_ACCOUNTS = 60
-
-out = Console()
-err = Console(stderr=True)
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(1)
-
-
-@dataclass(frozen=True)
-class Opened:
-    settings: Settings
-    db: Database
-    vault: Vault
-    declaration: Declaration
-
-
-def _open() -> Opened:
-    try:
-        settings = Settings()
-    except ValueError as error:
-        raise _fail(f"configuration: {error}") from None
-    try:
-        declaration = PolicyStore(settings.policy).declaration
-    except DeclarationError as error:
-        for problem in error.problems:
-            err.print(str(problem), style="red", markup=False, soft_wrap=True)
-        raise typer.Exit(1) from None
-    except OSError as error:
-        raise _fail(f"{settings.policy}: {error.strerror}") from None
-    if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.database_url, secret=settings.secret_key)
-    return Opened(settings, db, Vault.from_settings(settings), declaration)
 
 
 def _account(opened: Opened, session: Session, account_id: str) -> str:
@@ -77,9 +35,9 @@ def _account(opened: Opened, session: Session, account_id: str) -> str:
             value=account_id,
         )
     except SubjectError as error:
-        raise _fail(f"account_id: {error}") from None
+        raise fail(f"account_id: {error}") from None
     if subject is None:
-        raise _fail("account_id: no account with this id")
+        raise fail("account_id: no account with this id")
     return subject.id
 
 
@@ -91,7 +49,7 @@ def register(
     region: Annotated[str, typer.Option(help="Country code, e.g. CN or US-CA.")],
 ) -> None:
     """Register a device and print its signing secret (shown this once)."""
-    opened = _open()
+    opened = open_app()
     try:
         with opened.db.unit_of_work() as session:
             device, secret = service.register_device(
@@ -105,29 +63,29 @@ def register(
             )
             out.print(f"[green]registered[/green] device {device.id} ({device.model})")
     except service.TelemetryError as error:
-        raise _fail(f"{error.field or 'input'}: {error}") from None
+        raise fail(f"{error.field or 'input'}: {error}") from None
     out.print(f"signing secret (shown once): {secret}", soft_wrap=True, highlight=False)
 
 
 @devices_app.command("reissue")
 def reissue(serial: str) -> None:
     """Give a device a new signing secret; the old one stops working."""
-    opened = _open()
+    opened = open_app()
     try:
         with opened.db.unit_of_work() as session:
             device = service.device_or_404(session, opened.vault, serial)
             secret = service.reissue_secret(
-                session=session, vault=opened.vault, device=device, actor=ACTOR
+                session=session, vault=opened.vault, device=device, actor=ACTOR, serial=serial
             )
     except service.TelemetryError as error:
-        raise _fail(f"{error.field or 'input'}: {error}") from None
+        raise fail(f"{error.field or 'input'}: {error}") from None
     out.print(f"new signing secret (shown once): {secret}", soft_wrap=True, highlight=False)
 
 
 @devices_app.command("list")
 def list_devices(limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50) -> None:
     """List registered devices, newest first (serials are not stored: last four shown)."""
-    opened = _open()
+    opened = open_app()
     table = Table("id", "serial", "model", "firmware", "region", "last reading (UTC)")
     with opened.db.unit_of_work() as session:
         for device in service.list_devices(session=session, limit=limit):
@@ -144,7 +102,7 @@ def list_devices(limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50) ->
 
 
 def _ownership(serial: str, account_id: str, *, claim: bool) -> None:
-    opened = _open()
+    opened = open_app()
     try:
         with opened.db.unit_of_work() as session:
             subject_id = _account(opened, session, account_id)
@@ -166,7 +124,7 @@ def _ownership(serial: str, account_id: str, *, claim: bool) -> None:
                     actor=ACTOR,
                 )
     except service.TelemetryError as error:
-        raise _fail(f"{error.field or 'input'}: {error}") from None
+        raise fail(f"{error.field or 'input'}: {error}") from None
     out.print(f"[green]{'claimed' if claim else 'released'}[/green]")
 
 
@@ -187,7 +145,7 @@ def partitions(
     months: Annotated[int, typer.Option(min=0, max=24, help="Months ahead.")] = 3,
 ) -> None:
     """Create the monthly reading partitions ahead of time (PostgreSQL; run it daily)."""
-    opened = _open()
+    opened = open_app()
     with opened.db.unit_of_work() as session:
         created = service.prepare_partitions(session=session, months=months)
     names = ", ".join(m.isoformat()[:7] for m in created) or "none needed"
@@ -197,7 +155,7 @@ def partitions(
 @devices_app.command("sweep")
 def sweep() -> None:
     """Apply the declared retention: drop expired partitions (PostgreSQL) or rows (SQLite)."""
-    opened = _open()
+    opened = open_app()
     with opened.db.unit_of_work() as session:
         result = service.sweep(session=session, declaration=opened.declaration, actor=ACTOR)
     dropped = ", ".join(m.isoformat()[:7] for m in result.dropped) or "none"
@@ -206,12 +164,23 @@ def sweep() -> None:
         out.print(result.kept_reason)
 
 
+devices_app.command("broker-config")(cli_mqtt.broker_config)
+devices_app.command("mqtt")(cli_mqtt.consume)
+
+
 def demo_devices(
     count: Annotated[int, typer.Option(min=1, max=100_000, help="Devices to simulate.")] = 20,
     days: Annotated[int, typer.Option(min=1, max=365, help="Days of readings up to now.")] = 7,
+    mqtt: Annotated[
+        str | None, typer.Option(help="Publish through this broker, HOST:PORT, as the devices.")
+    ] = None,
+    live: Annotated[bool, typer.Option(help="With --mqtt: keep publishing until Ctrl-C.")] = False,
+    every: Annotated[
+        float, typer.Option(min=0.5, max=3600, help="With --live: seconds between readings.")
+    ] = 5.0,
 ) -> None:
     """Simulate COUNT devices with DAYS of realistic readings; demo customers own some."""
-    opened = _open()
+    opened = open_app()
     migrations.upgrade(opened.settings.database_url)
     end = datetime.now(UTC)
     start = end - timedelta(days=days)
@@ -225,6 +194,17 @@ def demo_devices(
                 value=f"demo-{n + 1:04d}",
             )
             owners[n] = subject.id if subject and not subject.closed_at else None
+    if mqtt is not None:
+        cli_mqtt.demo_over_mqtt(
+            opened,
+            fleet=simulator.fleet(count),
+            owners=owners,
+            start=start,
+            target=mqtt,
+            live=live,
+            every=every,
+        )
+        return
     stored = alarms = claimed = 0
     secrets: list[tuple[str, str]] = []
     for device, owner in zip(simulator.fleet(count), owners, strict=True):

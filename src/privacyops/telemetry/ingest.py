@@ -72,7 +72,7 @@ def ingest_batch(
     rows, rejected, duplicates = rules_for(declaration).check(device.device_key, readings, now)
     stored = 0
     if rows:
-        _note_device(device, rows)  # first: writing may turn the times into text
+        note_device(device, rows)  # first: writing may turn the times into text
         stored = write_rows(session, rows)
     return BatchResult(
         accepted=len(readings) - len(rejected),
@@ -82,7 +82,7 @@ def ingest_batch(
     )
 
 
-def _note_device(device: Device, rows: list[Row]) -> None:
+def note_device(device: Device, rows: list[Row]) -> None:
     """Last seen, and the firmware the newest status reading reports."""
     newest: datetime = max(row[1] for row in rows)  # type: ignore[type-var, assignment]
     if device.last_seen_at is None or newest > device.last_seen_at:

@@ -67,6 +67,10 @@ class Device(Base):
     registered_at: Mapped[datetime]
     registered_by: Mapped[str] = mapped_column(String(120))
     last_seen_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: The normalised serial, AES-256-GCM like ``credential``: only the broker's password
+    #: file and ACL need it (MQTT user names are serials). None for devices registered
+    #: before MQTT, until their secret is reissued.
+    sealed_serial: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
 
 
 class Ownership(Base):
@@ -147,6 +151,44 @@ class Reading(Base):
     alarm_code: Mapped[str | None] = mapped_column(String(32))
     severity: Mapped[str | None] = mapped_column(String(8))
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RejectionSource(StrEnum):
+    HTTP = "http"
+    MQTT = "mqtt"
+    BROKER = "broker"
+
+
+class Rejection(Base):
+    """Input refused from a device (or from a serial nobody registered), and why.
+
+    Nothing of the refused input is kept but its size and the reason. A publish the
+    broker denied (to another device's topic) is one row with source ``broker``;
+    ``dedupe`` then holds a digest of the broker's log line, so reading the log
+    again counts nothing twice.
+    """
+
+    __tablename__ = "telemetry_rejection"
+    __table_args__ = (Index("ix_telemetry_rejection_device", "device_key", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    device_key: Mapped[bytes | None] = mapped_column(LargeBinary(DEVICE_KEY_BYTES))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    source: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(String(300))
+    size: Mapped[int] = mapped_column(Integer)
+    readings: Mapped[int] = mapped_column(Integer, default=0)
+    dedupe: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+
+
+class Message(Base):
+    """A device's message (an MQTT publish or an HTTP batch) by its ``batch_id``: stored once."""
+
+    __tablename__ = "telemetry_message"
+
+    device_key: Mapped[bytes] = mapped_column(LargeBinary(DEVICE_KEY_BYTES), primary_key=True)
+    batch_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 #: Column order of the bulk writers (COPY, executemany) and of ``ingest`` rows.

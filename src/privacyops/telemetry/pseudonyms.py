@@ -97,6 +97,28 @@ def open_secret(vault: Vault, key: bytes, sealed: bytes) -> bytes:
     return _credential_cipher(vault).decrypt(sealed, aad=_aad(key))
 
 
+def _serial_aad(key: bytes) -> bytes:
+    return field_aad(key.hex(), "telemetry_device", "sealed_serial")
+
+
+def seal_serial(vault: Vault, key: bytes, normalized: str) -> bytes:
+    """The normalised serial, for the broker's password file (an MQTT user name is a serial)."""
+    return _credential_cipher(vault).encrypt(normalized, aad=_serial_aad(key))
+
+
+def open_serial(vault: Vault, key: bytes, sealed: bytes) -> str:
+    return _credential_cipher(vault).decrypt(sealed, aad=_serial_aad(key)).decode("utf-8")
+
+
+MQTT_PASSWORD_CONTEXT = b"privacyops mqtt password v1\n"
+
+
+def mqtt_password(secret: bytes | str, serial: str) -> str:
+    """A device's broker password: hex HMAC-SHA256 under its signing secret of a fixed
+    context line followed by its normalised serial (so firmware computes it, nothing is sent)."""
+    return sign(secret, MQTT_PASSWORD_CONTEXT + serial.encode("utf-8"))
+
+
 def sign(secret: bytes | str, body: bytes) -> str:
     """What a device sends as ``X-Signature``: hex HMAC-SHA256 of the exact body bytes."""
     raw = secret.encode("utf-8") if isinstance(secret, str) else secret

@@ -83,9 +83,11 @@ def register_device(
             "a device with this serial is already registered", field="serial", code="conflict"
         )
     secret = pseudonyms.new_secret()
+    normalized = pseudonyms.normalized_serial(vault, serial)
     device = Device(
         device_key=key,
-        serial_tail=pseudonyms.normalized_serial(vault, serial)[-4:],
+        serial_tail=normalized[-4:],
+        sealed_serial=pseudonyms.seal_serial(vault, key, normalized),
         model=_label("model", model, 100),
         firmware=_label("firmware", firmware, 32),
         region=region,
@@ -112,10 +114,19 @@ def register_device(
     return device, secret
 
 
-def reissue_secret(*, session: Session, vault: Vault, device: Device, actor: str) -> str:
-    """A new signing secret for a device (the old one stops working at commit)."""
+def reissue_secret(
+    *, session: Session, vault: Vault, device: Device, actor: str, serial: str | None = None
+) -> str:
+    """A new signing secret for a device (the old one stops working at commit).
+
+    Given the serial (it must be the device's), it is sealed too, so a device
+    registered before MQTT gets broker credentials from then on.
+    """
     secret = pseudonyms.new_secret()
     device.credential = pseudonyms.seal_secret(vault, device.device_key, secret)
+    if serial is not None and device_key(vault, serial) == device.device_key:
+        normalized = pseudonyms.normalized_serial(vault, serial)
+        device.sealed_serial = pseudonyms.seal_serial(vault, device.device_key, normalized)
     session.flush()
     audit.record(
         session=session,

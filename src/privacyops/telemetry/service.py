@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from privacyops.audit import service as audit
 from privacyops.db import utcnow
 from privacyops.policy.schema import Declaration
-from privacyops.telemetry import partitions
+from privacyops.telemetry import messages, partitions, rejections
 from privacyops.telemetry.checks import rules_for
 from privacyops.telemetry.feeds import (
     Alarm,
@@ -204,6 +204,8 @@ def sweep(
     else:
         cutoffs = {kind: now - r for kind, r in retentions.items() if r is not None}
         result.rows_deleted = partitions.delete_expired(session, cutoffs=cutoffs)
+    messages.forget_before(session, now - messages.KEEP_BATCH_IDS)
+    rejections.forget_before(session, now - rejections.KEEP)
     if result.dropped or result.rows_deleted:
         audit.record(
             session=session,

@@ -13,7 +13,7 @@ from privacyops.errors import AppError
 from privacyops.staff.permissions import Permission
 from privacyops.subjects import service as subjects
 from privacyops.subjects.errors import SubjectError
-from privacyops.telemetry import chart, service
+from privacyops.telemetry import chart, rejections, service
 from privacyops.vault.blind_index import IdentityKind
 from privacyops.vault.service import Vault
 from privacyops.web.deps import SessionDep, require_page
@@ -77,6 +77,7 @@ async def device_page(
     session: SessionDep,
     device_id: Annotated[int, Path(ge=1, le=2**62)],
     days: Annotated[int, Query(ge=1, le=90)] = 7,
+    refresh: Annotated[int | None, Query(ge=2, le=3600)] = None,
 ) -> Response:
     try:
         device = service.get_device(session=session, device_id=device_id)
@@ -94,5 +95,10 @@ async def device_page(
         "end": end,
         "alarms": alarms,
         "periods": service.periods_of_device(session=session, device_id=device.id),
+        "refusals": rejections.for_device(session=session, device_key=device.device_key),
+        "refusal_counts": rejections.counts_for_device(
+            session=session, device_key=device.device_key
+        ),
+        "refresh": refresh,
     }
     return await render_admin(request, "telemetry/device.html", context)
