@@ -56,6 +56,8 @@ class BatchRow:
     requester: Mapping[str, object] | None = None
     country: str | None = None
     region: str | None = None
+    #: Set by a reader that could not make a record of the row (e.g. a short CSV row).
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,8 @@ def _check_row(
     purpose: str,
     row: BatchRow,
 ) -> _Row:
+    if row.problem is not None:
+        raise IntakeError(row.problem, field=None)
     values = single.validate_fields(
         permissive, category=category, purpose=purpose, values=row.fields, subject_id="-"
     )
