@@ -18,15 +18,16 @@ import stores nothing twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from privacyops.audit import service as audit
 from privacyops.collection import intake as single
+from privacyops.collection.batch_store import BatchRow as BatchRow
+from privacyops.collection.batch_store import Checked, Owner, encrypted_rows, insert_and_scan
 from privacyops.collection.intake import Intake, IntakeError
 from privacyops.db import utcnow
 from privacyops.jurisdictions import service as jurisdictions
@@ -40,24 +41,10 @@ from privacyops.subjects.models import (
     SubjectState,
     new_subject_id,
 )
-from privacyops.vault.crypto import field_aad
 from privacyops.vault.errors import InvalidIdentityError
 
 #: Parameters per IN list, well below every driver's limit.
 LOOKUP_CHUNK = 500
-
-
-@dataclass(frozen=True)
-class BatchRow:
-    """One record to take in: ``line`` is what a rejection names (a CSV line, a list index)."""
-
-    line: int
-    fields: Mapping[str, object]
-    requester: Mapping[str, object] | None = None
-    country: str | None = None
-    region: str | None = None
-    #: Set by a reader that could not make a record of the row (e.g. a short CSV row).
-    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,24 +69,6 @@ class BatchResult:
     skipped: list[int] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     records: int = 0
-
-
-@dataclass
-class _Row:
-    row: BatchRow
-    values: dict[str, str]
-    identities: dict[str, bytes]  # kind -> blind index
-    country: str | None
-    state: str | None
-    jurisdiction: str
-
-
-@dataclass(frozen=True)
-class _Owner:
-    subject_id: str
-    erased: bool
-    closed_at: datetime | None
-    new: bool
 
 
 def _approve_all(_session: Session, _subject_id: str, _purpose: str) -> bool:
@@ -136,7 +105,7 @@ def _check_row(
     category: str,
     purpose: str,
     row: BatchRow,
-) -> _Row:
+) -> Checked:
     if row.problem is not None:
         raise IntakeError(row.problem, field=None)
     values = single.validate_fields(
@@ -155,7 +124,7 @@ def _check_row(
         except InvalidIdentityError as error:
             raise IntakeError(str(error), field=f"fields.{kind}") from None
     country, state, code = places.resolve(row.country or values.get("country"), row.region)
-    return _Row(row, values, indexes, country, state, code)
+    return Checked(row, values, indexes, country, state, code)
 
 
 def _chunks(items: list[bytes]) -> Iterable[list[bytes]]:
@@ -163,10 +132,10 @@ def _chunks(items: list[bytes]) -> Iterable[list[bytes]]:
         yield items[first : first + LOOKUP_CHUNK]
 
 
-def _owners(session: Session, rows: list[_Row]) -> dict[tuple[str, bytes], _Owner]:
+def _owners(session: Session, rows: list[Checked]) -> dict[tuple[str, bytes], Owner]:
     """Who already holds each identity of the batch: one indexed lookup per chunk."""
     wanted = {(kind, index) for row in rows for kind, index in row.identities.items()}
-    found: dict[tuple[str, bytes], _Owner] = {}
+    found: dict[tuple[str, bytes], Owner] = {}
     for chunk in _chunks(sorted({index for _kind, index in wanted})):
         query = (
             select(
@@ -181,7 +150,7 @@ def _owners(session: Session, rows: list[_Row]) -> dict[tuple[str, bytes], _Owne
         )
         for kind, index, subject_id, state, closed_at in session.execute(query):
             if (kind, index) in wanted:
-                found[(kind, index)] = _Owner(
+                found[(kind, index)] = Owner(
                     subject_id, state == SubjectState.ERASED, closed_at, new=False
                 )
     return found
@@ -228,7 +197,7 @@ def intake_batch(
     permissive = replace(intake, explicit_consent=_approve_all)
     places = _Places()
     result = BatchResult()
-    checked: list[_Row] = []
+    checked: list[Checked] = []
     for row in rows:
         try:
             checked.append(
@@ -243,7 +212,7 @@ def intake_batch(
     now = utcnow()
     new_subjects: list[dict[str, object]] = []
     new_identities: list[dict[str, object]] = []
-    placed: list[tuple[_Row, _Owner]] = []
+    placed: list[tuple[Checked, Owner]] = []
     for item in checked:
         line = item.row.line
         held = {owners[key] for key in item.identities.items() if key in owners}
@@ -277,7 +246,7 @@ def intake_batch(
             result.rejected.append(Rejected(line, message, "consent", 403))
             continue
         if owner is None:
-            owner = _Owner(new_subject_id(), erased=False, closed_at=None, new=True)
+            owner = Owner(new_subject_id(), erased=False, closed_at=None, new=True)
             new_subjects.append(
                 {
                     "id": owner.subject_id,
@@ -310,7 +279,7 @@ def intake_batch(
         intake.vault.create_keys(session=session, subject_ids=[str(s["id"]) for s in new_subjects])
     if new_identities:
         session.execute(insert(Identity), new_identities)
-    records = _encrypt(
+    records = encrypted_rows(
         intake,
         category=category,
         purpose=purpose,
@@ -319,7 +288,9 @@ def intake_batch(
         placed=placed,
         now=now,
     )
-    if records:
+    if records and set(single.FREE_TEXT_FIELDS) & set(decl.allowed_fields(category)):
+        insert_and_scan(session, records, placed)
+    elif records:
         session.execute(insert(PersonalRecord), records)
     result.records = len(records)
     first_rows: set[str] = set()
@@ -350,45 +321,3 @@ def intake_batch(
         },
     )
     return result
-
-
-def _encrypt(
-    intake: Intake,
-    *,
-    category: str,
-    purpose: str,
-    notice: str,
-    source: str,
-    placed: list[tuple[_Row, _Owner]],
-    now: datetime,
-) -> list[dict[str, object]]:
-    """The ``personal_record`` rows of the batch, each value under its subject's key."""
-    retention = intake.declaration.category(category).retention
-    region = intake.declaration.category(category).storage.primary
-    open_ended = retention.expires_at(collected_at=now, ended_at=None)
-    rows: list[dict[str, object]] = []
-    for item, owner in placed:
-        cipher = intake.vault.cipher_for(session=intake.session, subject_id=owner.subject_id)
-        expires = open_ended
-        if owner.closed_at is not None and retention.kind == "account_life":
-            expires = retention.expires_at(collected_at=now, ended_at=owner.closed_at)
-        for name, value in item.values.items():
-            if not value:
-                continue
-            rows.append(
-                {
-                    "subject_id": owner.subject_id,
-                    "category": category,
-                    "field": name,
-                    "purpose": purpose,
-                    "region": region,
-                    "collected_at": now,
-                    "expires_at": expires,
-                    "notice_version": notice,
-                    "source": source,
-                    "ciphertext": cipher.encrypt(
-                        value, aad=field_aad(owner.subject_id, category, name)
-                    ),
-                }
-            )
-    return rows
