@@ -81,13 +81,16 @@ def test_records_are_encrypted_per_subject_readable_and_found_by_blind_index(
 ) -> None:
     result = take([batch.BatchRow(line=i, fields=contact(i), country="DE") for i in range(3)])
     assert [a.line for a in result.accepted] == [0, 1, 2]
-    assert result.records == 9 and not result.rejected
+    assert result.records == 9
+    assert not result.rejected
     with reading(db) as session:
         found = subjects.find_subject_by(
             session=session, vault=vault, kind="email", value="P1@Example.com"
         )
-        assert found is not None and found.id == result.accepted[1].subject_id
-        assert found.jurisdiction == "EU" and found.kind == "prospect"
+        assert found is not None
+        assert found.id == result.accepted[1].subject_id
+        assert found.jurisdiction == "EU"
+        assert found.kind == "prospect"
         values = records.values_of(
             session=session, vault=vault, subject_id=found.id, reveal=True, actor="staff:test"
         )
@@ -133,7 +136,8 @@ def test_a_bad_row_is_rejected_with_its_line_and_nothing_of_it_is_stored(
         (5, "fields.name"),
     ]
     assert "not declared" in result.rejected[1].message
-    assert count(db, Subject) == 2 and count(db, PersonalRecord) == 6
+    assert count(db, Subject) == 2
+    assert count(db, PersonalRecord) == 6
     assert count(db, Identity) == 2
 
 
@@ -160,7 +164,8 @@ def test_rows_of_one_person_share_a_subject_and_a_rerun_skips_them(
     assert [a.created for a in first.accepted] == [True, False]
     assert count(db, Identity) == 2  # the e-mail once, the phone added
     again = take([batch.BatchRow(line=1, fields=contact(1))], skip_existing=True)
-    assert again.skipped == [1] and not again.accepted
+    assert again.skipped == [1]
+    assert not again.accepted
     appended = take([batch.BatchRow(line=1, fields=contact(1))], skip_existing=False)
     assert appended.accepted[0].subject_id == first.accepted[0].subject_id
     assert count(db, Subject) == 1
@@ -204,7 +209,8 @@ def test_an_existing_closed_account_gets_the_grace_period_expiry(
         expiry = session.scalar(
             select(PersonalRecord.expires_at).where(PersonalRecord.field == "job_title")
         )
-    assert expiry is not None and timedelta(days=29) < expiry - utcnow() <= timedelta(days=30)
+    assert expiry is not None
+    assert timedelta(days=29) < expiry - utcnow() <= timedelta(days=30)
 
 
 def test_support_tickets_take_the_requester_and_are_scanned_for_pii(
@@ -228,33 +234,41 @@ def test_support_tickets_take_the_requester_and_are_scanned_for_pii(
     )
     assert [a.line for a in result.accepted] == [1, 2]
     assert [(r.line, r.field) for r in result.rejected] == [(3, "requester.fax")]
-    assert count(db, TextFinding) == 2 and count(db, Subject) == 1
+    assert count(db, TextFinding) == 2
+    assert count(db, Subject) == 1
 
 
 def test_a_rolled_back_batch_leaves_no_key_behind(
     take: Callable[..., batch.BatchResult], db: Database, vault: Vault, settings: Settings
 ) -> None:
     declaration = PolicyStore(settings.policy).declaration
-    with pytest.raises(RuntimeError), db.unit_of_work() as session:
-        intake = Intake(
-            session=session,
-            vault=vault,
-            declaration=declaration,
-            actor="staff:test",
-            explicit_consent=explicit_consent,
-        )
-        done = batch.intake_batch(
-            intake,
-            category="contact",
-            purpose="service_support",
-            kind="prospect",
-            notice_version=NOTICE,
-            source="import",
-            rows=[batch.BatchRow(line=1, fields=contact(1))],
-        )
-        lost = done.accepted[0].subject_id
-        raise RuntimeError("interrupted")
-    assert count(db, SubjectKey) == 0 and lost not in vault.cache
+    lost: list[str] = []
+
+    def interrupted() -> None:
+        with db.unit_of_work() as session:
+            intake = Intake(
+                session=session,
+                vault=vault,
+                declaration=declaration,
+                actor="staff:test",
+                explicit_consent=explicit_consent,
+            )
+            done = batch.intake_batch(
+                intake,
+                category="contact",
+                purpose="service_support",
+                kind="prospect",
+                notice_version=NOTICE,
+                source="import",
+                rows=[batch.BatchRow(line=1, fields=contact(1))],
+            )
+            lost.append(done.accepted[0].subject_id)
+            raise RuntimeError("interrupted")
+
+    with pytest.raises(RuntimeError):
+        interrupted()
+    assert count(db, SubjectKey) == 0
+    assert lost[0] not in vault.cache
     again = take([batch.BatchRow(line=1, fields=contact(1))], skip_existing=True)
     assert len(again.accepted) == 1
 
@@ -291,7 +305,8 @@ def test_the_batch_api_lists_what_it_stored_skipped_and_refused(
     assert response.status_code == 200, response.text
     out = response.json()
     assert [a["index"] for a in out["accepted"]] == [0]
-    assert out["rejected"][0]["index"] == 1 and out["rejected"][0]["field"] == "fields.fax"
+    assert out["rejected"][0]["index"] == 1
+    assert out["rejected"][0]["field"] == "fields.fax"
     assert out["records_stored"] == 3
     again = integration.post("/api/v1/intake/batch", json=body(records_in[:1]))
     assert again.json()["skipped"] == [0]
@@ -308,10 +323,12 @@ def test_the_strict_batch_api_stores_nothing_when_one_record_is_refused(
     )
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "records.1.fields.email"
-    assert count(db, Subject) == 0 and count(db, SubjectKey) == 0
+    assert count(db, Subject) == 0
+    assert count(db, SubjectKey) == 0
     refused = integration.post("/api/v1/intake/batch", json=body([], strict=True))
     assert refused.status_code == 422
     undeclared = integration.post(
         "/api/v1/intake/batch", json=body([{"fields": contact(1)}], category="shoes")
     )
-    assert undeclared.status_code == 422 and undeclared.json()["error"]["field"] == "category"
+    assert undeclared.status_code == 422
+    assert undeclared.json()["error"]["field"] == "category"
