@@ -14,11 +14,13 @@ with one client connection (requests are sequential); `--http-max` bounds it.
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import sys
 import tempfile
 import threading
 import time
+from itertools import islice
 from pathlib import Path
 
 import httpx
@@ -27,7 +29,7 @@ from common import bench_settings, database_url
 
 from privacyops import migrate
 from privacyops.app import create_app, explicit_consent
-from privacyops.collection import intake
+from privacyops.collection import batch, imports, intake
 from privacyops.db import Database, utcnow
 from privacyops.policy.service import PolicyStore
 from privacyops.settings import Settings
@@ -100,6 +102,80 @@ def through_service(tmp: Path, submissions: int) -> float:
     return elapsed
 
 
+def through_batch(tmp: Path, submissions: int) -> float:
+    """The batch intake service: one committed unit of work per BATCH submissions."""
+    settings, db = fresh(tmp, f"batch{submissions}")
+    vault = Vault.from_settings(settings)
+    declaration = PolicyStore(settings.policy).declaration
+    start = time.perf_counter()
+    for first in range(0, submissions, BATCH):
+        with db.unit_of_work() as session:
+            context = intake.Intake(
+                session=session,
+                vault=vault,
+                declaration=declaration,
+                actor="bench",
+                explicit_consent=explicit_consent,
+            )
+            result = batch.intake_batch(
+                context,
+                category="contact",
+                purpose="service_support",
+                kind="prospect",
+                notice_version="1.0.0",
+                source="bench",
+                rows=[
+                    batch.BatchRow(line=i, fields=contact(i), country="CN")
+                    for i in range(first, min(first + BATCH, submissions))
+                ],
+            )
+            if result.rejected:
+                raise SystemExit(f"batch intake refused a row: {result.rejected[0]}")
+    elapsed = time.perf_counter() - start
+    db.dispose()
+    return elapsed
+
+
+def through_csv_import(tmp: Path, submissions: int) -> float:
+    """The import path of `privacyops subjects import`: CSV reading, batches of 1000."""
+    settings, db = fresh(tmp, f"csv{submissions}")
+    vault = Vault.from_settings(settings)
+    declaration = PolicyStore(settings.policy).declaration
+    path = tmp / f"contacts{submissions}.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(list(contact(0)))
+        for i in range(submissions):
+            writer.writerow(list(contact(i).values()))
+    start = time.perf_counter()
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = imports.read_rows(handle, declaration=declaration, category="contact", path=path)
+        while chunk := list(islice(rows, 1000)):
+            with db.unit_of_work() as session:
+                context = intake.Intake(
+                    session=session,
+                    vault=vault,
+                    declaration=declaration,
+                    actor="bench",
+                    explicit_consent=explicit_consent,
+                )
+                result = batch.intake_batch(
+                    context,
+                    category="contact",
+                    purpose="service_support",
+                    kind="prospect",
+                    notice_version="1.0.0",
+                    source="import",
+                    rows=chunk,
+                    skip_existing=True,
+                )
+                if result.rejected:
+                    raise SystemExit(f"import refused a row: {result.rejected[0]}")
+    elapsed = time.perf_counter() - start
+    db.dispose()
+    return elapsed
+
+
 def baseline(tmp: Path, submissions: int) -> float:
     _settings, db = fresh(tmp, f"baseline{submissions}")
     with db.unit_of_work() as session:
@@ -163,27 +239,33 @@ def through_http(tmp: Path, submissions: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument(
+        "--single-max", type=int, default=100_000, help="largest size run one by one"
+    )
     parser.add_argument("--http-max", type=int, default=10_000, help="largest size run over HTTP")
     args = parser.parse_args()
     print(
         f"# intake benchmark ({sys.platform}, database: "
         f"{os.environ.get('BENCH_DATABASE_URL', 'sqlite').split(':')[0]})"
     )
-    print(f"| {'records':>8} | {'path':<22} | {'seconds':>8} | {'records/s':>10} | {'ratio':>6} |")
-    print(f"|{'-' * 10}|{'-' * 24}|{'-' * 10}|{'-' * 12}|{'-' * 8}|")
+    print(f"| {'records':>8} | {'path':<26} | {'seconds':>8} | {'records/s':>10} | {'ratio':>6} |")
+    print(f"|{'-' * 10}|{'-' * 28}|{'-' * 10}|{'-' * 12}|{'-' * 8}|")
     with tempfile.TemporaryDirectory() as directory:
         tmp = Path(directory)
         for records in args.sizes:
             submissions = records // FIELDS
             base = baseline(tmp, submissions)
             rows = [("raw insert (baseline)", base)]
-            rows.append(("service, encrypted", through_service(tmp, submissions)))
+            if records <= args.single_max:
+                rows.append(("service, one by one", through_service(tmp, submissions)))
+            rows.append(("batch service, encrypted", through_batch(tmp, submissions)))
+            rows.append(("CSV import, encrypted", through_csv_import(tmp, submissions)))
             if records <= args.http_max:
                 rows.append(("HTTP, encrypted", through_http(tmp, submissions)))
             for name, seconds in rows:
                 rate = records / seconds
                 print(
-                    f"| {records:>8} | {name:<22} | {seconds:>8.2f} | {rate:>10.0f} | "
+                    f"| {records:>8} | {name:<26} | {seconds:>8.2f} | {rate:>10.0f} | "
                     f"{base / seconds:>6.3f} |",
                     flush=True,
                 )

@@ -13,6 +13,7 @@ from privacyops import __version__
 from privacyops.audit import api as audit_api
 from privacyops.audit import views as audit_views
 from privacyops.collection import api as intake_api
+from privacyops.collection import batch_api as intake_batch_api
 from privacyops.collection import views as intake_views
 from privacyops.conformance import api as conformance_api
 from privacyops.conformance import views as conformance_views
@@ -106,6 +107,7 @@ def create_app(
         policy_api.router,
         policy_views.router,
         intake_api.router,
+        intake_batch_api.router,
         intake_views.router,
         subjects_api.router,
         subjects_views.router,

@@ -23,6 +23,7 @@ from privacyops.policy.service import PolicyStore
 from privacyops.retention.cli import retention_app
 from privacyops.settings import Settings
 from privacyops.staff import service as staff
+from privacyops.subjects.cli import subjects_app
 from privacyops.telemetry.cli import demo_devices, devices_app
 from privacyops.vault.cli import keys_app
 from privacyops.vault.service import Vault
@@ -37,6 +38,7 @@ app.add_typer(devices_app, name="devices")
 app.add_typer(cookies_app, name="cookies")
 app.add_typer(retention_app, name="retention")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(subjects_app, name="subjects")
 app.command("worker")(jobs_worker)
 audit_app.command("run")(audit_run)
 

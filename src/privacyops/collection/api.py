@@ -7,7 +7,6 @@ from fastapi import APIRouter, Request, Response
 from privacyops.collection import age as age_gate
 from privacyops.collection import automatic
 from privacyops.collection import intake as service
-from privacyops.collection.fields import FieldValueError, check_value
 from privacyops.collection.schemas import (
     AccountIn,
     AccountUpdateIn,
@@ -86,7 +85,7 @@ def _submit(
     )
     identities = service.identities_in(values)
     if identities_from is not None:
-        identities = _requester(intake, identities_from)
+        identities = service.requester_identities(intake, identities_from)
     if not identities:
         raise service.IntakeError(
             "an e-mail address or phone number is needed", field="fields.email"
@@ -359,21 +358,3 @@ def cooperation(
     except service.IntakeError as error:
         raise refused(error) from None
     return output(result)
-
-
-def _requester(intake: service.Intake, requester: dict[str, object]) -> dict[str, str]:
-    """The requester's identities, each checked as the declaration types that field."""
-    unknown = sorted(set(requester) - set(service.IDENTITY_FIELDS))
-    if unknown:
-        raise service.IntakeError(
-            "requester takes only email, phone or account_id", field=f"requester.{unknown[0]}"
-        )
-    identities: dict[str, str] = {}
-    for name, raw in requester.items():
-        category = "account" if name == "account_id" else "contact"
-        decl = intake.declaration.allowed_fields(category)[name]
-        try:
-            identities[service.IDENTITY_FIELDS[name]] = check_value(decl, raw)
-        except FieldValueError as error:
-            raise service.IntakeError(str(error), field=f"requester.{name}") from None
-    return identities

@@ -87,6 +87,18 @@ def check_notice_version(intake: Intake, notice_version: str) -> str:
     return version
 
 
+def validate_category(intake: Intake, *, category: str, purpose: str) -> DataCategory:
+    """The declared category, if it is declared for ``purpose``; else IntakeError."""
+    cat = _category(intake.declaration, category)
+    try:
+        intake.declaration.basis(category, purpose)
+    except KeyError:
+        raise IntakeError(
+            f"data category {category!r} is not declared for purpose {purpose!r}", field="purpose"
+        ) from None
+    return cat
+
+
 def validate_fields(
     intake: Intake,
     *,
@@ -98,13 +110,7 @@ def validate_fields(
 ) -> dict[str, str]:
     """Canonical values for a category and purpose, or IntakeError naming what is wrong."""
     decl = intake.declaration
-    cat = _category(decl, category)
-    try:
-        decl.basis(category, purpose)
-    except KeyError:
-        raise IntakeError(
-            f"data category {category!r} is not declared for purpose {purpose!r}", field="purpose"
-        ) from None
+    cat = validate_category(intake, category=category, purpose=purpose)
     needs_consent = cat.sensitive or decl.purpose(purpose).requires_consent
     if needs_consent and (
         subject_id is None or not intake.explicit_consent(intake.session, subject_id, purpose)
@@ -229,6 +235,27 @@ def resolve_subject(
         except SubjectError as error:
             raise IntakeError(str(error), field=error.field, status=409) from None
     return subject, created
+
+
+def requester_identities(intake: Intake, requester: Mapping[str, object]) -> dict[str, str]:
+    """A ticket's requester (email, phone or account_id), each checked as the declaration
+    types that field; empty values are left out."""
+    unknown = sorted(set(requester) - set(IDENTITY_FIELDS))
+    if unknown:
+        raise IntakeError(
+            "requester takes only email, phone or account_id", field=f"requester.{unknown[0]}"
+        )
+    identities: dict[str, str] = {}
+    for name, raw in requester.items():
+        if raw == "":
+            continue
+        category = "account" if name == "account_id" else "contact"
+        decl = intake.declaration.allowed_fields(category)[name]
+        try:
+            identities[IDENTITY_FIELDS[name]] = check_value(decl, raw)
+        except FieldValueError as error:
+            raise IntakeError(str(error), field=f"requester.{name}") from None
+    return identities
 
 
 def identities_in(values: Mapping[str, str]) -> dict[str, str]:

@@ -9,11 +9,14 @@ a key is created once and, at most, deleted.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import hmac
 import os
 import secrets
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from privacyops.vault.errors import KeyStoreError
@@ -132,3 +135,66 @@ def remove_stale_tmp(path: Path) -> None:
             path.unlink()
     except FileNotFoundError:
         pass
+
+
+def create_fresh_key_files(paths: list[Path], kind: int) -> list[bytes]:
+    """Write a fresh random key to each of ``paths`` (names nobody used yet); their secrets.
+
+    For many keys at once (a batch import creates one key-store share per new
+    subject). Each file is written straight under its name with ``O_EXCL``,
+    without the temporary name and link of ``create_key_file``, and made
+    durable by one barrier for all of them (``durable``) instead of an fsync
+    per file and directory. That is safe only for names no committed row can
+    refer to yet: a crash may leave a torn file, but only under the name of a
+    subject whose row never committed, so nothing ever reads it. A name that
+    exists already raises ``FileExistsError`` and the caller's transaction
+    rolls back.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    secrets_out: list[bytes] = []
+    for path in paths:
+        secret = secrets.token_bytes(SECRET_BYTES)
+        fd = os.open(path, flags, 0o600)
+        try:
+            if POSIX:
+                os.fchmod(fd, 0o600)
+            os.write(fd, encode_key_file(kind, secret))
+        finally:
+            os.close(fd)
+        secrets_out.append(secret)
+    durable(paths)
+    return secrets_out
+
+
+def durable(paths: list[Path]) -> None:
+    """Make written files and their names durable: one ``syncfs`` of the file system on
+    Linux (one flush for any number of files), else an fsync per file and directory."""
+    if not paths or not POSIX:
+        return
+    syncfs = _syncfs()
+    if syncfs is not None:
+        fd = os.open(paths[0].parent, os.O_RDONLY)
+        try:
+            if syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    for directory in {path.parent for path in paths}:
+        fsync_dir(directory)
+
+
+def _syncfs() -> Callable[[int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        function: Callable[[int], int] = libc.syncfs
+    except (OSError, AttributeError):
+        return None
+    return function
