@@ -10,7 +10,9 @@ from tests.rights.support import ALICE, BOB, World, json_of, unzip
 from tests.sources import shop
 from tests.sources.conftest import External
 
+from privacyops.db import utcnow
 from privacyops.rights import connectors
+from privacyops.sources import erasure
 from privacyops.sources.models import SourceErasure
 
 
@@ -42,7 +44,8 @@ def test_access_collects_every_reachable_row_per_table(
         {"email": ALICE.lower(), "lang": "zh-CN"}
     ]
     everything = b"".join(files.values())
-    assert b"Bob Li" not in everything and b"fragile" not in everything
+    assert b"Bob Li" not in everything
+    assert b"fragile" not in everything
     manifest = json_of(files, "manifest.json")
     counts = {s["name"]: s["records"] for s in manifest["sections"]}
     assert {k: v for k, v in counts.items() if k.startswith("external/")} == {
@@ -82,7 +85,8 @@ def test_erasure_applies_each_strategy_children_first_and_keeps_recent_orders(
     assert orders[12] == old[12]  # inside the legal period: kept as it is
     assert orders[20] == old[20]  # Bob's
     lines = {line["id"]: line for line in after["order_lines"]}
-    assert lines[100]["gift_note"] is None and lines[100]["product"] == "smart plug"
+    assert lines[100]["gift_note"] is None
+    assert lines[100]["product"] == "smart plug"
     assert lines[102]["gift_note"] == "happy birthday"  # reached through the kept order: kept
     assert lines[200]["gift_note"] == "fragile"
     assert [r["id"] for r in after["reviews"]] == [2]
@@ -95,7 +99,8 @@ def test_erasure_applies_each_strategy_children_first_and_keeps_recent_orders(
         "erased": 2,
         "kept": 1,
     }
-    assert tables["shop.order_lines"]["erased"] == 2 and tables["shop.order_lines"]["kept"] == 1
+    assert tables["shop.order_lines"]["erased"] == 2
+    assert tables["shop.order_lines"]["kept"] == 1
     assert tables["shop.reviews"]["erased"] == 1
     [kept] = [k for k in report.outcome["kept"] if k["where"] == "external:shop.orders"]
     assert kept["records"] == 1
@@ -107,8 +112,6 @@ def test_a_rerun_continues_from_the_failed_table(
 ) -> None:
     alice = shop_world.subject(ALICE, phone=shop.ALICE_PHONE)
     request_id = shop_world.request(alice, "deletion")
-    from privacyops.sources import erasure
-
     real = erasure.erase_table
     applied: list[str] = []
 
@@ -123,9 +126,8 @@ def test_a_rerun_continues_from_the_failed_table(
     first = shop_world.execute(request_id)
     assert not first.completed
     assert first.failed_step == "external_sources"
-    assert (
-        first.error is not None and "shop.customer: the database cannot be reached" in first.error
-    )
+    assert first.error is not None
+    assert "shop.customer: the database cannot be reached" in first.error
     assert applied == ["shop.order_lines", "shop.reviews", "shop.orders", "shop.newsletter"]
     with shop_world.db.unit_of_work() as session:
         done = session.query(SourceErasure).filter_by(request_id=request_id).all()
@@ -148,8 +150,6 @@ def test_the_dry_run_shows_what_would_change_and_changes_nothing(
 ) -> None:
     alice = shop_world.subject(ALICE, phone=shop.ALICE_PHONE)
     before = {t: shop.rows(external.engine, t) for t in shop.TABLES}
-    from privacyops.db import utcnow
-
     with shop_world.db.unit_of_work() as session:
         tables = connectors.dry_run(
             session=session,
@@ -167,7 +167,8 @@ def test_the_dry_run_shows_what_would_change_and_changes_nothing(
         "shop.customer",
     ]
     by = {t["table"]: t for t in tables}
-    assert by["shop.orders"]["rows"] == 2 and by["shop.orders"]["kept"] == 1
+    assert by["shop.orders"]["rows"] == 2
+    assert by["shop.orders"]["kept"] == 1
     assert by["shop.orders"]["fields"] == [
         {"field": "ship_name", "strategy": "mask"},
         {"field": "ship_phone", "strategy": "hash"},

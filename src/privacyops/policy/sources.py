@@ -275,8 +275,11 @@ def reference_issues(sources: list[ExternalSource]) -> list[tuple[Loc, str]]:
             path, seen = [spec.name], spec
             while (parent := source.parent_of(seen)) is not None:
                 if parent.name == spec.name:
-                    cycle = " -> ".join([*path, spec.name])
-                    found.append(((*loc, "references"), f"the references form a cycle: {cycle}"))
+                    if t_index == min(names.index(n) for n in path):  # once per cycle
+                        cycle = " -> ".join([*path, spec.name])
+                        found.append(
+                            ((*loc, "references"), f"the references form a cycle: {cycle}")
+                        )
                     break
                 if parent.name in path:  # a cycle further up; reported at its own tables
                     break
