@@ -102,7 +102,8 @@ external_sources:
 
 
 def create(engine: Engine, *, others: int = 0) -> None:
-    """The schema, Alice's and Bob's rows, and ``others`` customers with 3 orders each."""
+    """The schema, Alice's and Bob's rows, and ``others`` customers with 3 orders (of one line
+    each), a review and a subscription each."""
     with engine.begin() as conn:
         for statement in SCHEMA:
             conn.execute(text(statement))
@@ -182,6 +183,22 @@ def create(engine: Engine, *, others: int = 0) -> None:
                     for k in range(3)
                 ],
             )
+            conn.execute(
+                text("INSERT INTO order_lines VALUES (:id, :o, 'plug', NULL)"),
+                [{"id": 100_000 + i, "o": 10_000 + i} for i in range(3 * others)],
+            )
+            conn.execute(
+                text("INSERT INTO newsletter VALUES (:id, :email, 'en')"),
+                [{"id": 1000 + i, "email": f"c{i}@example.net"} for i in range(others)],
+            )
+            conn.execute(
+                text("INSERT INTO reviews VALUES (:id, :c, 'fine')"),
+                [{"id": 1000 + i, "c": 1000 + i} for i in range(others)],
+            )
+    if engine.dialect.name == "mysql":
+        with engine.begin() as conn:
+            for table in TABLES:
+                conn.execute(text(f"ANALYZE TABLE {table}")).fetchall()
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("ANALYZE"))
