@@ -36,7 +36,7 @@ from privacyops.vault.service import Vault
 #: Values per ``IN (...)`` list: one statement per this many of the person's rows.
 BATCH = 500
 #: MariaDB error codes of a statement or lock timeout; PostgreSQL's SQLSTATEs.
-_TIMEOUT_CODES = {1969, 1205, 3024, "57014", "55P03"}
+_TIMEOUT_CODES = {1969, 1205, 3024, 70100, "70100", "57014", "55P03"}
 _UNREACHABLE_CODES = {2003, 2005, 2006, 2013, "08001", "08006"}
 
 
@@ -60,7 +60,7 @@ def explain_error(label: str, error: SQLAlchemyError, timeout: float) -> Connect
     if isinstance(error, DBAPIError):
         code = _code(error)
         text = str(error.orig).lower()
-        if code in _TIMEOUT_CODES or "timeout" in text or "timed out" in text:
+        if code in _TIMEOUT_CODES or any(w in text for w in ("timeout", "timed out", "locked")):
             return ConnectorError(f"{label}: timed out (longer than {timeout:g} s)")
         if isinstance(error, OperationalError) and (
             code in _UNREACHABLE_CODES or code is None or error.connection_invalidated
