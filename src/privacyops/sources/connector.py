@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Column, Connection, Engine, MetaData, String, Table, select, tuple_
-from sqlalchemy.exc import DBAPIError, NoSuchTableError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    NoSuchModuleError,
+    NoSuchTableError,
+    OperationalError,
+    SQLAlchemyError,
+)
 
 from privacyops.policy.sources import ExternalSource, ExternalTable
 from privacyops.rights import masks
@@ -99,11 +106,13 @@ class Connector:
         request_id: str | None = None,
     ) -> Connector:
         url = resolve_url(source, settings)
-        return cls(
-            source,
-            engine_for(url, timeout=source.timeout_seconds),
-            request_secret(vault, request_id),
-        )
+        try:
+            engine = engine_for(url, timeout=source.timeout_seconds)
+        except (ArgumentError, NoSuchModuleError, ValueError):  # never quote the URL: a password
+            raise ConnectorError(
+                f"external source {source.name}: its URL is not a usable database URL"
+            ) from None
+        return cls(source, engine, request_secret(vault, request_id))
 
     def label(self, spec: ExternalTable) -> str:
         schema = f"{spec.db_schema}." if spec.db_schema else ""
