@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from privacyops.policy.schema import Declaration
 from privacyops.settings import Settings
-from privacyops.sources.connector import Connector, ReadStats
-from privacyops.sources.dialects import dispose_engines, engine_for
+from privacyops.sources import dialects
+from privacyops.sources.connector import Connector, ReadStats, forget_checks
+from privacyops.sources.dialects import engine_for
 from privacyops.sources.erasure import TableErasure
 from privacyops.sources.errors import ConnectorError
 from privacyops.sources.graph import walk
@@ -19,6 +20,12 @@ from privacyops.sources.identities import Identities, jsonable, subject_identiti
 from privacyops.sources.runs import dry_run, erase_sources
 from privacyops.sources.secrets import resolve_url
 from privacyops.vault.service import Vault
+
+
+def dispose_engines() -> None:
+    """Close every external pool and forget the checked tables (tests, shutdown)."""
+    forget_checks()
+    dialects.dispose_engines()
 
 
 def connectors_for(

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -45,6 +47,11 @@ BATCH = 500
 #: MariaDB error codes of a statement or lock timeout; PostgreSQL's SQLSTATEs.
 _TIMEOUT_CODES = {1969, 1205, 3024, 70100, "70100", "57014", "55P03"}
 _UNREACHABLE_CODES = {2003, 2005, 2006, 2013, "08001", "08006"}
+#: How long a reflected and checked table is reused by later requests (reflection costs
+#: several catalogue queries; a request then runs only its own statements).
+CHECK_SECONDS = 300.0
+_checked: dict[tuple[str, str, str], tuple[float, Table]] = {}
+_checked_lock = threading.Lock()
 
 
 @dataclass
@@ -76,6 +83,11 @@ def explain_error(label: str, error: SQLAlchemyError, timeout: float) -> Connect
         suffix = f" (code {code})" if code is not None else ""
         return ConnectorError(f"{label}: database error {type(error.orig).__name__}{suffix}")
     return ConnectorError(f"{label}: database error {type(error).__name__}")
+
+
+def forget_checks() -> None:
+    with _checked_lock:
+        _checked.clear()
 
 
 def request_secret(vault: Vault, request_id: str | None) -> bytes:
@@ -135,12 +147,18 @@ class Connector:
 
     # -- safety checks ------------------------------------------------------
 
-    def table(self, conn: Connection, spec: ExternalTable) -> Table:
+    def table(self, conn: Connection, spec: ExternalTable, *, fresh: bool = False) -> Table:
         """The reflected table, checked once: indexed lookup, columns that fit their strategy."""
         label = self.label(spec)
         cached = self._tables.get(label)
         if cached is not None:
             return cached
+        key = (repr(self.engine.url), label, spec.model_dump_json())
+        with _checked_lock:
+            known = _checked.get(key)
+        if not fresh and known is not None and time.monotonic() - known[0] < CHECK_SECONDS:
+            self._tables[label] = known[1]
+            return known[1]
         with self.guard(label):
             try:
                 table = Table(spec.name, MetaData(), schema=spec.db_schema, autoload_with=conn)
@@ -148,6 +166,8 @@ class Connector:
                 raise ConnectorError(f"{label}: no such table") from None
             self._check(conn, spec, table)
         self._tables[label] = table
+        with _checked_lock:
+            _checked[key] = (time.monotonic(), table)
         return table
 
     def _check(self, conn: Connection, spec: ExternalTable, table: Table) -> None:

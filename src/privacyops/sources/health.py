@@ -64,7 +64,7 @@ def check(
             problems: list[str] = []
             for spec in source.tables:
                 try:
-                    connector.table(conn, spec)
+                    connector.table(conn, spec, fresh=True)
                 except ConnectorError as error:
                     problems.append(str(error))
             row.indexes_ok = not any("leads no index" in p for p in problems)
