@@ -93,15 +93,15 @@ def _schema(engine: Engine, n: int) -> None:
         )
         conn.execute(
             text(
-                f"INSERT INTO customer SELECT {seq}, {concat}, 'Some Name', '+86 138-0000-0000', "
-                f"'1 Road, City', CURRENT_TIMESTAMP FROM {series}"  # noqa: S608 - our own SQL
+                f"INSERT INTO customer SELECT {seq}, {concat}, 'Some Name', '+86 138-0000-0000', "  # noqa: S608
+                f"'1 Road, City', CURRENT_TIMESTAMP FROM {series}"
             )
         )
         for k in range(3):
             conn.execute(
                 text(
-                    f"INSERT INTO orders SELECT {seq} * 3 + {k}, {seq}, 10.5, '1 Road, City', "
-                    f"CURRENT_TIMESTAMP FROM {series}"  # noqa: S608 - our own SQL
+                    f"INSERT INTO orders SELECT {seq} * 3 + {k}, {seq}, 10.5, '1 Road, City', "  # noqa: S608
+                    f"CURRENT_TIMESTAMP FROM {series}"
                 )
             )
         conn.execute(text("CREATE UNIQUE INDEX ix_customer_email ON customer (email)"))
