@@ -13,6 +13,8 @@ orders (FK ``customer_id``), B-tree indexes on ``customer.email`` and
   e-mail, its 3 orders reached through ``customer_id``) until the package is ready
   (vault values, zip, encryption, fsync, token). Median of ``--repeat``. Baseline, same
   run: a bare ``SELECT`` of the same customer and orders rows.
+- ``access: external reads only``: the walk alone (customer by e-mail, orders through
+  ``customer_id``), to separate the external part from the package's own work.
 - ``erasure``: ``sources.runs.erase_sources`` for another customer (plan, then per table
   one transaction, progress recorded and committed). Baseline: bare ``UPDATE`` of the
   customer row and of its orders' rows.
@@ -163,6 +165,17 @@ def _measure(kind: str, url: str, n: int, repeat: int, tmp: Path) -> list[tuple[
 
     select_ms = _median(bare_select, repeat)
 
+    with db.unit_of_work() as session:
+        ids = identities_of(session=session, vault=vault, subject_id=subject)
+
+    def walk_only() -> None:
+        [connector] = connectors.connectors_for(declaration, settings=settings, vault=vault)
+        with connectors.walk(connector, ids) as walk:
+            found = [list(walk.rows(spec)) for spec in walk.tables]
+        assert [len(rows) for rows in found] == [1, 3], found
+
+    walk_ms = _median(walk_only, repeat)
+
     others = iter(range(target + 1, target + 1 + repeat))
     bare = iter(range(target + 1000, target + 1000 + repeat))
 
@@ -208,7 +221,11 @@ def _measure(kind: str, url: str, n: int, repeat: int, tmp: Path) -> list[tuple[
     db.dispose()
     connectors.dispose_engines()
     external.dispose()
-    return [("access", access_ms, select_ms), ("erasure", erase_ms, update_ms)]
+    return [
+        ("access", access_ms, select_ms),
+        ("access: external reads only", walk_ms, select_ms),
+        ("erasure", erase_ms, update_ms),
+    ]
 
 
 def _postgres(tmp: Path) -> tuple[str, Callable[[], None]]:
@@ -266,7 +283,7 @@ def main() -> None:
     )
     print("|---|---:|---:|---|---:|---:|---:|---|")
     for kind, n, what, ours, base in rows:
-        goal = ("met" if ours <= 50 else "missed") if what == "access" else "-"
+        goal = ("met" if ours <= 50 else "missed") if what.startswith("access") else "-"
         print(
             f"| {kind} | {n:,} | {3 * n:,} | {what} | {ours:.1f} | {base:.2f} | "
             f"{ours / base:.0f}x | {goal} |"
