@@ -41,6 +41,8 @@ from privacyops.retention import views as retention_views
 from privacyops.rights import api as rights_api
 from privacyops.rights import views as rights_views
 from privacyops.settings import Settings
+from privacyops.sources import api as sources_api
+from privacyops.sources import views as sources_views
 from privacyops.staff import api as staff_api
 from privacyops.staff import views as staff_views
 from privacyops.subjects import api as subjects_api
@@ -123,6 +125,8 @@ def create_app(
         disclosures_views.router,
         incidents_api.router,
         incidents_views.router,
+        sources_api.router,
+        sources_views.router,
         rights_api.router,
         rights_views.router,
         retention_api.router,

@@ -22,6 +22,7 @@ from privacyops.policy.loader import DeclarationError
 from privacyops.policy.service import PolicyStore
 from privacyops.retention.cli import retention_app
 from privacyops.settings import Settings
+from privacyops.sources.cli import sources_app
 from privacyops.staff import service as staff
 from privacyops.subjects.cli import subjects_app
 from privacyops.telemetry.cli import demo_devices, devices_app
@@ -39,6 +40,7 @@ app.add_typer(cookies_app, name="cookies")
 app.add_typer(retention_app, name="retention")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(subjects_app, name="subjects")
+app.add_typer(sources_app, name="sources")
 app.command("worker")(jobs_worker)
 audit_app.command("run")(audit_run)
 

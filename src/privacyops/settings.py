@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         10, description="Failed logins allowed per account and per client address per minute."
     )
 
+    sources_secrets_file: Path | None = Field(
+        None,
+        description="File outside the repository holding external sources' URLs with their "
+        "passwords, one `name = URL` line each (the declaration's `url_secret` names the line).",
+    )
+
     jobs: Literal["inprocess", "postgres", "off"] = Field(
         "inprocess",
         description="Background jobs: `inprocess` runs a worker inside `serve`; `postgres` "

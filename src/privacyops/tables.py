@@ -14,6 +14,7 @@ from privacyops.policy import models as policy_models
 from privacyops.retention import models as retention_models
 from privacyops.rights import models as rights_models
 from privacyops.rights.executors import models as rights_executor_models
+from privacyops.sources import models as sources_models
 from privacyops.staff import models as staff_models
 from privacyops.subjects import models as subjects_models
 from privacyops.telemetry import models as telemetry_models
@@ -34,6 +35,7 @@ __all__ = [
     "retention_models",
     "rights_executor_models",
     "rights_models",
+    "sources_models",
     "staff_models",
     "subjects_models",
     "telemetry_models",

@@ -14,6 +14,8 @@ from privacyops.policy import stores, taxonomy
 from privacyops.policy.base import Loc, section_refs
 from privacyops.policy.problems import Issue
 from privacyops.policy.promises import ALL_RIGHTS
+from privacyops.policy.retention import Legal
+from privacyops.policy.sources import reference_issues, retention_issues
 
 if TYPE_CHECKING:
     from privacyops.policy.schema import CookieCategory, Declaration
@@ -68,6 +70,7 @@ def find_issues(decl: Declaration) -> list[Issue]:
         _store_labels,
         _cookies,
         _promises,
+        _external_sources,
     ):
         step(checks)
     return checks.issues
@@ -382,6 +385,14 @@ def _promises(c: _Checks) -> None:
                 ("contact", "channels", i, "value"),
                 f"email channel '{channel.value}' is not one of the controller's emails",
             )
+
+
+def _external_sources(c: _Checks) -> None:
+    legal = {cat.key for cat in c.decl.categories if isinstance(cat.retention, Legal)}
+    for loc, message in reference_issues(c.decl.external_sources):
+        c.add(loc, message)
+    for loc, message in retention_issues(c.decl.external_sources, legal):
+        c.add(loc, message)
 
 
 __all__ = ["find_issues"]

@@ -38,6 +38,7 @@ class Permission(StrEnum):
     INCIDENTS_MANAGE = "incidents.manage"
     RETENTION_MANAGE = "retention.manage"
     REPORTS_READ = "reports.read"
+    SOURCES_READ = "sources.read"
 
 
 ALL = frozenset(Permission)
@@ -65,6 +66,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CONSENT_READ,
             Permission.INCIDENTS_READ,
             Permission.REPORTS_READ,
+            Permission.SOURCES_READ,
         }
     ),
 }
@@ -102,6 +104,7 @@ DESCRIPTIONS: dict[Permission, str] = {
     Permission.INCIDENTS_MANAGE: "Record and notify incidents.",
     Permission.RETENTION_MANAGE: "Run sweeps and set legal holds.",
     Permission.REPORTS_READ: "Read reports and metrics.",
+    Permission.SOURCES_READ: "See external sources' health, check them, and dry-run erasures.",
 }
 
 

@@ -37,6 +37,7 @@ from privacyops.rights import connectors
 from privacyops.rights.executors import download, export, extensions, package
 from privacyops.rights.executors.engine import ExecutionError, StepContext
 from privacyops.rights.models import AccessPackage, RightsRequest
+from privacyops.sources import health
 from privacyops.subjects import records
 from privacyops.subjects import service as subjects
 from privacyops.subjects.models import PersonalRecord, SubjectState
@@ -284,16 +285,17 @@ def _external(
     for connector in connectors.connectors_for(
         ctx.declaration, settings=ctx.settings, vault=ctx.vault
     ):
-        for spec in connector.source.tables:
-            path = f"external/{connector.source.name}/{spec.name}"
-            columns = [f.name for f in spec.fields]
-            if spec.collected_at and spec.collected_at not in columns:
-                columns.append(spec.collected_at)
-            rows = export.flat_rows(connector.rows(spec, ids), columns)
-            label = connector.label(spec)
-            info = export.SectionInfo(path, label, label, category=spec.category)
-            info.records, info.files = export.write_section(zf, path, columns, rows), _files(path)
-            found.append(info)
+        health.note_use(session=ctx.session, source=connector.source.name, at=utcnow())
+        with connectors.walk(connector, ids) as walk:
+            for spec in walk.tables:  # parents first: a child is reached through their keys
+                path = f"external/{connector.source.name}/{spec.name}"
+                columns = connector.shown(spec)
+                rows = export.flat_rows(walk.rows(spec), columns)
+                label = connector.label(spec)
+                info = export.SectionInfo(path, label, label, category=spec.category)
+                info.records = export.write_section(zf, path, columns, rows)
+                info.files = _files(path)
+                found.append(info)
     return found
 
 

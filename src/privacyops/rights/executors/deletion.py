@@ -6,8 +6,9 @@ Steps, in order (each idempotent; ``engine`` records them):
 2. ``retain_legal``: values the law still requires are re-encrypted under a
    new *retention subject* before the key is destroyed (see ``retention``).
 3. ``external_sources``: the subject's rows in other databases are deleted,
-   nulled, masked or hashed (``rights.connectors``), except rows of a legally
-   retained category still inside their period. It needs the subject's
+   nulled, masked, hashed or set to a fixed value (``sources.runs``), children
+   first, one external transaction per table with per-table progress, except
+   rows of a legally retained category still inside their period. It needs the subject's
    identity values, so it runs before the key is destroyed.
 4. ``remove_packages``: the subject's access package files are deleted.
 5. ``shred``: ``subjects.erase`` destroys the data key and the identities.
@@ -108,38 +109,53 @@ def external_sources(ctx: StepContext) -> dict[str, Any]:
     now = utcnow()
     tables: list[dict[str, Any]] = []
     kept: list[dict[str, Any]] = []
-    for connector in connectors.connectors_for(
-        ctx.declaration, settings=ctx.settings, vault=ctx.vault
-    ):
-        for spec in connector.source.tables:
-            done = connector.erase(spec, ids, declaration=ctx.declaration, now=now)
-            tables.append(
-                {
-                    "table": done.table,
-                    "category": done.category,
-                    "erased": done.erased,
-                    "kept": done.kept,
-                }
+
+    def retain(done: Any) -> None:
+        """Rows kept in place for a legal period: recorded with the table's own commit."""
+        if done.kept and done.law is not None and done.category is not None:
+            session.add(
+                RetainedData(
+                    request_id=ctx.request.id,
+                    erased_subject_id=subject_id,
+                    source=f"external:{done.table_label}",
+                    category=done.category,
+                    law=done.law,
+                    records=done.kept,
+                    retained_until=done.kept_until,
+                    created_at=now,
+                )
             )
-            if done.kept and done.law is not None and done.category is not None:
-                source = f"external:{done.table}"
-                session.add(
-                    RetainedData(
-                        request_id=ctx.request.id,
-                        erased_subject_id=subject_id,
-                        source=source,
-                        category=done.category,
-                        law=done.law,
-                        records=done.kept,
-                        retained_until=done.kept_until,
-                        created_at=now,
-                    )
+
+    for done in connectors.erase_sources(
+        session=session,
+        vault=ctx.vault,
+        settings=ctx.settings,
+        declaration=ctx.declaration,
+        request_id=ctx.request.id,
+        ids=ids,
+        now=now,
+        on_table=retain,
+        checkpoint=ctx.checkpoint,
+    ):
+        tables.append(
+            {
+                "table": done.table_label,
+                "category": done.category,
+                "erased": done.erased,
+                "kept": done.kept,
+            }
+        )
+        if done.kept and done.law is not None and done.category is not None:
+            kept.append(
+                retention.kept_line(
+                    ctx.declaration,
+                    done.category,
+                    done.law,
+                    done.kept_until,
+                    done.kept,
+                    f"external:{done.table_label}",
                 )
-                kept.append(
-                    retention.kept_line(
-                        ctx.declaration, done.category, done.law, done.kept_until, done.kept, source
-                    )
-                )
+            )
     session.flush()
     return {"tables": tables, "kept": kept}
 
@@ -226,7 +242,8 @@ def outcome(ctx: StepContext) -> dict[str, Any]:
 STEPS = (
     StepSpec("inventory", inventory),
     StepSpec("retain_legal", retention.retain_legal),
-    StepSpec("external_sources", external_sources),
+    # Not atomic: each external table is committed there, then recorded here (``sources.runs``).
+    StepSpec("external_sources", external_sources, atomic=False),
     StepSpec("remove_packages", remove_packages),
     StepSpec("shred", shred),
     StepSpec("telemetry", unlink_telemetry),

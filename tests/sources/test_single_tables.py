@@ -1,4 +1,4 @@
-"""External sources: a second real database reached by index only, for access and erasure."""
+"""External sources of single tables found by an identity column: access and erasure."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from tests.rights.support import ALICE, BOB, World, json_of, unzip
 from privacyops.policy.loader import parse_declaration
 from privacyops.policy.schema import Declaration
 from privacyops.rights import connectors
-from privacyops.rights.connectors import ConnectorError
+from privacyops.sources import erasure
+from privacyops.sources.errors import ConnectorError
 
 ALICE_PHONE = "+86 138-1234-5678"
 NOW = datetime.now().replace(microsecond=0)  # the external system's naive local times
@@ -158,38 +159,6 @@ def test_access_returns_only_the_subjects_rows_through_the_index(
         assert re.search(r"WHERE \S*email IN \(", statement), statement
 
 
-def test_lookups_use_the_identity_index_and_an_unindexed_table_is_refused(
-    world: World, shop: Engine
-) -> None:
-    declaration = _declaration(world, shop)
-    source = declaration.external_sources[0]
-    connector = connectors.Connector.open(source, settings=world.settings, vault=world.vault)
-    orders = source.tables[0]
-    with shop.connect() as conn:
-        table = connector.table(conn, orders)
-        query = connector.lookup(table, orders, {"email": ("alice.zhang@example.com",)})
-        compiled = str(query.compile(shop, compile_kwargs={"literal_binds": True}))
-        if shop.dialect.name == "sqlite":
-            plan = " ".join(
-                str(r[-1]) for r in conn.execute(text("EXPLAIN QUERY PLAN " + compiled))
-            )
-            assert "USING INDEX ix_customer_orders_email" in plan, plan
-        else:
-            conn.execute(text("SET enable_seqscan = off"))
-            plan = " ".join(r[0] for r in conn.execute(text("EXPLAIN " + compiled)))
-            assert "ix_customer_orders_email" in plan, plan
-    unindexed = orders.model_copy(
-        update={
-            "name": "audit_trail",
-            "category": None,
-            "collected_at": None,
-            "fields": [f for f in orders.fields if f.name == "email"],
-        }
-    )
-    with shop.connect() as conn, pytest.raises(ConnectorError, match="leads no index"):
-        connector.table(conn, unindexed)
-
-
 def test_deletion_erases_only_the_subjects_rows_and_masks_keep_type_and_length(
     world: World, shop: Engine
 ) -> None:
@@ -233,26 +202,30 @@ def test_a_crash_after_the_external_commit_reruns_idempotently(
     world.declaration = _declaration(world, shop)
     alice = world.subject(ALICE, phone=ALICE_PHONE)
     request_id = world.request(alice, "deletion")
-    real = connectors.Connector.erase
-    crashed: list[bool] = []
+    real = erasure.erase_table
+    crashed: list[str] = []
 
     class Crash(BaseException):
         pass
 
-    def erase_then_die(self: connectors.Connector, *args: Any, **kwargs: Any) -> Any:
-        done = real(self, *args, **kwargs)  # committed in the external database
+    def erase_then_die(connector: connectors.Connector, found: Any) -> Any:
+        done = real(connector, found)  # committed in the external database
         if not crashed:
-            crashed.append(True)
+            crashed.append(found.label)
             raise Crash
         return done
 
-    monkeypatch.setattr(connectors.Connector, "erase", erase_then_die)
+    monkeypatch.setattr(erasure, "erase_table", erase_then_die)
     with pytest.raises(Crash):
         world.execute(request_id)
-    first = _rows(shop, "customer_orders")
-    monkeypatch.setattr(connectors.Connector, "erase", real)
-    assert world.execute(request_id).completed
-    assert _rows(shop, "customer_orders") == first  # nothing erased twice, nothing missed
+    assert crashed == ["shop.newsletter"]  # children and later roots go first
+    newsletter = _rows(shop, "newsletter")
+    monkeypatch.setattr(erasure, "erase_table", real)
+    report = world.execute(request_id)
+    assert report.completed
+    assert _rows(shop, "newsletter") == newsletter  # applied again: nothing left to delete
+    tables = {t["table"]: t for t in report.outcome["external_tables"]}
+    assert tables["shop.customer_orders"]["erased"] == 2
 
 
 def test_the_url_may_come_from_an_environment_variable(

@@ -1,0 +1,124 @@
+"""What a rights request does in the external sources: erase (with progress) and dry run.
+
+Erasure goes source by source and, inside one, table by table, children
+first. Each table is one transaction of the external database; once it has
+committed there, a ``source_erasure`` row records it here and the step's
+``checkpoint`` commits that row. A failure stops the step with the table's
+error; the rerun skips the tables recorded done and continues from the one
+that failed, which is still whole (its transaction rolled back) and still
+reachable (its parents come after it). A crash between the two commits makes
+the rerun apply that table again: deleted rows are gone, and updated rows are
+erased again (still erased, counted again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from privacyops.policy.schema import Declaration
+from privacyops.settings import Settings
+from privacyops.sources import erasure, graph, health
+from privacyops.sources.connector import Connector
+from privacyops.sources.identities import IDENTITY_FIELDS, Identities, subject_identities
+from privacyops.sources.models import SourceErasure
+from privacyops.subjects import records
+from privacyops.subjects import service as subjects
+from privacyops.vault.service import Vault
+
+
+def erase_sources(
+    *,
+    session: Session,
+    vault: Vault,
+    settings: Settings,
+    declaration: Declaration,
+    request_id: str,
+    ids: Identities,
+    now: datetime,
+    checkpoint: Callable[[], None],
+    on_table: Callable[[SourceErasure], None] = lambda _row: None,
+) -> list[SourceErasure]:
+    """Erase the person's rows in every source; one recorded, committed row per table."""
+    done = {
+        row.table_label: row
+        for row in session.scalars(
+            select(SourceErasure).where(SourceErasure.request_id == request_id)
+        )
+    }
+    ordered: list[SourceErasure] = []
+    for source in declaration.external_sources:
+        connector = Connector.open(source, settings=settings, vault=vault, request_id=request_id)
+        health.note_use(session=session, source=source.name, at=now)
+        pending = [t for t in source.tables if connector.label(t) not in done]
+        plans: list[graph.TablePlan] = []
+        if pending:
+            with connector.connect() as conn:
+                plans = graph.plan(connector, ids, conn=conn, declaration=declaration, now=now)
+        for found in reversed(plans):
+            if found.label in done:
+                continue
+            result = erasure.erase_table(connector, found)
+            row = SourceErasure(
+                request_id=request_id,
+                source=source.name,
+                table_label=found.label,
+                category=result.category,
+                erased=result.erased,
+                kept=result.kept,
+                kept_until=result.kept_until,
+                law=result.law,
+                done_at=now,
+            )
+            session.add(row)
+            on_table(row)
+            session.flush()
+            checkpoint()
+            done[found.label] = row
+        ordered.extend(
+            done[connector.label(t)] for t in source.tables if connector.label(t) in done
+        )
+    return ordered
+
+
+def identities_of(*, session: Session, vault: Vault, subject_id: str) -> Identities:
+    """The subject's own identity values (decrypted), as external lookups use them."""
+    values = [
+        v
+        for v in records.iter_values(
+            session=session, vault=vault, subject_id=subject_id, reveal=True
+        )
+        if v.field in IDENTITY_FIELDS
+    ]
+    bound = [
+        (i.kind, i.blind_index)
+        for i in subjects.identities_of(session=session, subject_id=subject_id)
+    ]
+    return subject_identities(vault=vault, values=values, bound=bound)
+
+
+def dry_run(
+    *,
+    session: Session,
+    vault: Vault,
+    settings: Settings,
+    declaration: Declaration,
+    subject_id: str,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """Per table: the rows an erasure would change now, how, and what it would keep."""
+    ids = identities_of(session=session, vault=vault, subject_id=subject_id)
+    tables: list[dict[str, Any]] = []
+    for source in declaration.external_sources:
+        connector = Connector.open(source, settings=settings, vault=vault)
+        with connector.connect() as conn:
+            plans = graph.plan(connector, ids, conn=conn, declaration=declaration, now=now)
+        tables.extend(erasure.preview(found) for found in reversed(plans))  # erasure order
+    return tables
+
+
+__all__ = ["dry_run", "erase_sources", "identities_of"]
