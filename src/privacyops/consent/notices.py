@@ -30,10 +30,14 @@ UI_TEXTS: dict[str, str] = {
     "region": N_("Cookie consent"),
     "title": N_("Your privacy choices"),
     "body": N_(
-        "We use necessary cookies to run this site. With your consent we also use analytics and functional cookies. Accept or reject them, or choose per category; you can change your mind at any time."
+        "We use necessary cookies to run this site. With your consent we also use analytics and "
+        "functional cookies. Accept or reject them, or choose per category; you can change your "
+        "mind at any time."
     ),
     "body_opt_out": N_(
-        "We use necessary cookies to run this site, and analytics and functional cookies unless you turn them off. Accept or reject them, or choose per category; you can change your mind at any time."
+        "We use necessary cookies to run this site, and analytics and functional cookies unless "
+        "you turn them off. Accept or reject them, or choose per category; you can change your "
+        "mind at any time."
     ),
     "accept": N_("Accept all"),
     "reject": N_("Reject all"),
@@ -42,7 +46,8 @@ UI_TEXTS: dict[str, str] = {
     "close": N_("Close"),
     "dialog": N_("Cookie preferences"),
     "dialog_body": N_(
-        "Choose what you allow. Necessary cookies are always on; switch each of the others on or off."
+        "Choose what you allow. Necessary cookies are always on; switch each of the others on or "
+        "off."
     ),
     "always_on": N_("Always on"),
     "cookies": N_("Cookies"),

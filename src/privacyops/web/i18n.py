@@ -26,7 +26,7 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 LOCALES = {"en": "en", "zh-CN": "zh_CN"}
 
 
-def N_(message: str) -> str:
+def N_(message: str) -> str:  # noqa: N802 - the name pybabel looks for
     """Marks a message for extraction where it is translated later, at display time."""
     return message
 
@@ -59,13 +59,13 @@ def _as_time(value: object) -> date | datetime:
     raise TypeError(f"not a date: {value!r}")
 
 
-def format_date(value: object, lang: str, format: str = "long") -> str:  # noqa: A002
+def format_date(value: object, lang: str, format: str = "long") -> str:
     """``7 December 2026`` / ``2026年12月7日`` (a datetime is read in UTC)."""
     when = _as_time(value)
     if isinstance(when, datetime):
         when = (when.astimezone(UTC) if when.tzinfo else when).date()
     if format == "long" and lang == "en":
-        format = "d MMMM y"  # noqa: A001 - the day-first form our English texts use
+        format = "d MMMM y"
     return dates.format_date(when, format, locale=locale_of(lang))
 
 
@@ -120,7 +120,7 @@ def _npgettext(context: str, singular: str, plural: str, num: int) -> str:
     return translations(_speaking.get()).npgettext(context, singular, plural, num)
 
 
-def _date_filter(value: object, format: str = "long") -> str:  # noqa: A002
+def _date_filter(value: object, format: str = "long") -> str:
     return format_date(value, _speaking.get(), format)
 
 

@@ -16,7 +16,9 @@ KEYED: dict[str, str] = {
     "center.cookies.text": N_("Choose which optional cookies this site may use."),
     "center.rights": N_("Your rights"),
     "center.rights.text": N_(
-        "Access, correction, deletion, restriction, portability, withdrawal of consent, objection and complaint. We answer data-rights requests within 30 days and general inquiries within 5-7 business days."
+        "Access, correction, deletion, restriction, portability, withdrawal of consent, objection "
+        "and complaint. We answer data-rights requests within 30 days and general inquiries within"
+        " 5-7 business days."
     ),
     "center.delete": N_("Delete my account"),
     "center.delete.text": N_("Start a verified deletion of your account, without the app."),
@@ -58,12 +60,14 @@ KEYED: dict[str, str] = {
     "request.error.phone": N_("Please give a valid phone number, or an e-mail address."),
     "request.error.country": N_("Please choose a valid country or region, and a valid state code."),
     "request.error.second": N_(
-        "The code was right, but the second identifier does not match what we hold. Ask for a new code and try again."
+        "The code was right, but the second identifier does not match what we hold. Ask for a new "
+        "code and try again."
     ),
     "request.error.details": N_("The details are too long (at most 5,000 characters)."),
     "request.error.link": N_("This link is not valid."),
     "request.link.gone": N_(
-        "This download link has expired or the data no longer exists. Make a new request to get a fresh copy."
+        "This download link has expired or the data no longer exists. Make a new request to get a "
+        "fresh copy."
     ),
 }
 
