@@ -113,7 +113,7 @@ def _ngettext(singular: str, plural: str, num: int) -> str:
 
 
 def _pgettext(context: str, message: str) -> str:
-    return translations(_speaking.get()).pgettext(context, message)
+    return str(translations(_speaking.get()).pgettext(context, message))
 
 
 def _npgettext(context: str, singular: str, plural: str, num: int) -> str:
