@@ -3,7 +3,8 @@
 Each template key has ``templates/<key>.txt`` (blocks ``subject`` and ``body``;
 the plain-text part and the in-app text) and ``templates/<key>.html`` (the HTML
 part, autoescaped, extending ``_layout.html``). Their words go through gettext
-(the catalogues in ``privacyops/locale``), so one template serves every language. Values are checked against the key's ``TemplateSpec``
+(the catalogues in ``privacyops/locale``), so one template serves every language.
+Values are checked against the key's ``TemplateSpec``
 before a message is queued, so a typo fails at the caller and not hours
 later in the delivery job. Undefined names in a template raise
 (``StrictUndefined``) instead of rendering as empty text.
