@@ -35,9 +35,9 @@ bench: install ## Run the benchmarks and write bench/REPORT.md
 LOCALE := src/privacyops/locale
 
 messages: install ## Extract, update and compile the translation catalogues (locale/)
-	$(BIN)/pybabel extract -F babel.cfg --project=privacyops --no-wrap --sort-by-file \
+	$(BIN)/pybabel extract -F babel.cfg -k NP_:1c,2 --project=privacyops --no-wrap --sort-by-file \
 		-o $(LOCALE)/messages.pot .
-	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) --no-wrap --ignore-obsolete
+	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) --no-wrap --ignore-obsolete --no-fuzzy-matching
 	$(BIN)/pybabel compile -d $(LOCALE) --statistics
 
 clean: ## Remove the virtualenv and local data
