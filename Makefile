@@ -2,7 +2,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: help install run test lint typecheck bench clean
+.PHONY: help install run test lint typecheck bench clean messages
 
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -31,6 +31,14 @@ lint: install ## ruff and mypy only
 
 bench: install ## Run the benchmarks and write bench/REPORT.md
 	bash scripts/bench.sh
+
+LOCALE := src/privacyops/locale
+
+messages: install ## Extract, update and compile the translation catalogues (locale/)
+	$(BIN)/pybabel extract -F babel.cfg -k NP_:1c,2 --project=privacyops --no-wrap --sort-by-file \
+		-o $(LOCALE)/messages.pot .
+	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) --no-wrap --ignore-obsolete --no-fuzzy-matching
+	$(BIN)/pybabel compile -d $(LOCALE) --statistics
 
 clean: ## Remove the virtualenv and local data
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

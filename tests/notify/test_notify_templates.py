@@ -169,9 +169,9 @@ def test_an_unknown_template_is_a_clear_error() -> None:
         render("welcome", "en", {})
 
 
-def test_a_missing_language_file_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_template_file_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(templates.SPECS, "ghost", TemplateSpec(frozenset()))
-    with pytest.raises(NotifyTemplateError, match=r"template file ghost\.zh-CN\.txt is missing"):
+    with pytest.raises(NotifyTemplateError, match=r"template file ghost\.txt is missing"):
         render("ghost", "zh-CN", {})
 
 

@@ -23,9 +23,43 @@ from privacyops.db import utcnow
 from privacyops.policy.base import Lang
 from privacyops.policy.schema import Declaration
 from privacyops.vault import hooks
-from privacyops.web.i18n import translator
+from privacyops.web.i18n import N_, translations
 
-UI_PREFIX = "consent.ui."
+#: The banner's own words; a notice holds them translated, so its hash pins the wording read.
+UI_TEXTS: dict[str, str] = {
+    "region": N_("Cookie consent"),
+    "title": N_("Your privacy choices"),
+    "body": N_(
+        "We use necessary cookies to run this site. With your consent we also use analytics and "
+        "functional cookies. Accept or reject them, or choose per category; you can change your "
+        "mind at any time."
+    ),
+    "body_opt_out": N_(
+        "We use necessary cookies to run this site, and analytics and functional cookies unless "
+        "you turn them off. Accept or reject them, or choose per category; you can change your "
+        "mind at any time."
+    ),
+    "accept": N_("Accept all"),
+    "reject": N_("Reject all"),
+    "preferences": N_("Preferences"),
+    "save": N_("Save my choices"),
+    "close": N_("Close"),
+    "dialog": N_("Cookie preferences"),
+    "dialog_body": N_(
+        "Choose what you allow. Necessary cookies are always on; switch each of the others on or "
+        "off."
+    ),
+    "always_on": N_("Always on"),
+    "cookies": N_("Cookies"),
+    "gpc": N_("Opt-Out Preference Signal Honored"),
+    "renew": N_(
+        "Our privacy policy changed in a way that affects a choice you made. Please choose again."
+    ),
+    "policy": N_("Privacy policy"),
+    "saved": N_("Your choices were saved."),
+    "on": N_("allowed"),
+    "off": N_("not allowed"),
+}
 
 
 @dataclass(frozen=True)
@@ -37,19 +71,19 @@ class Notice:
 
 
 def texts(lang: Lang) -> dict[str, str]:
-    """The banner's own words (``consent.ui.*`` in the shared message catalogue)."""
-    return {
-        key.removeprefix(UI_PREFIX): value
-        for key, value in translator(lang).items()
-        if key.startswith(UI_PREFIX)
-    }
+    """The banner's own words in ``lang``."""
+    words = translations(lang)
+    return {key: words.gettext(text) for key, text in UI_TEXTS.items()}
 
 
 def sale_sharing_text(lang: Lang) -> dict[str, str]:
-    words = translator(lang)
+    words = translations(lang)
     return {
-        "label": words["consent.sale_sharing.label"],
-        "description": words["consent.sale_sharing.description"],
+        "label": words.gettext("Sale or sharing of personal information, targeted ads"),
+        "description": words.gettext(
+            "We do not sell or share your personal information or use it for targeted "
+            "advertising. Your choice is kept and honoured should that ever change."
+        ),
     }
 
 

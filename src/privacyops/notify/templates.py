@@ -1,9 +1,10 @@
 """Message templates: what each one needs, the two languages, and rendering with Jinja2.
 
-Each template key has, per language, ``templates/<key>.<lang>.txt`` (blocks
-``subject`` and ``body``; the plain-text part and the in-app text) and
-``templates/<key>.<lang>.html`` (the HTML part, autoescaped, extending
-``_layout.html``). Values are checked against the key's ``TemplateSpec``
+Each template key has ``templates/<key>.txt`` (blocks ``subject`` and ``body``;
+the plain-text part and the in-app text) and ``templates/<key>.html`` (the HTML
+part, autoescaped, extending ``_layout.html``). Their words go through gettext
+(the catalogues in ``privacyops/locale``), so one template serves every language.
+Values are checked against the key's ``TemplateSpec``
 before a message is queued, so a typo fails at the caller and not hours
 later in the delivery job. Undefined names in a template raise
 (``StrictUndefined``) instead of rendering as empty text.
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,12 +25,13 @@ from jinja2 import (
     Template,
     TemplateError,
     TemplateNotFound,
-    pass_context,
     select_autoescape,
 )
-from jinja2.runtime import Context
+from markupsafe import Markup
 
 from privacyops.notify.errors import NotifyTemplateError
+from privacyops.web import i18n
+from privacyops.web.i18n import N_
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 DEFAULT_LANGUAGE = "en"
@@ -76,32 +77,20 @@ SPECS: dict[str, TemplateSpec] = {
     "clock_reminder": _spec("reference title regime audience due_at remaining rule incident_url"),
 }
 
-REQUEST_TYPES: dict[str, dict[str, str]] = {
-    "access": {"en": "access to your personal information", "zh-CN": "查阅您的个人信息"},
-    "portability": {"en": "a copy of your data to take elsewhere", "zh-CN": "转移您的个人信息"},
-    "correction": {"en": "correction of your personal information", "zh-CN": "更正您的个人信息"},
-    "deletion": {"en": "deletion of your personal information", "zh-CN": "删除您的个人信息"},
-    "restriction": {"en": "restriction of processing", "zh-CN": "限制处理"},
-    "objection": {"en": "objection to processing", "zh-CN": "反对处理"},
-    "withdraw_consent": {"en": "withdrawal of consent", "zh-CN": "撤回同意"},
-    "complaint": {"en": "a complaint", "zh-CN": "投诉"},
-    "inquiry": {"en": "a question about your data", "zh-CN": "关于个人信息的咨询"},
+REQUEST_TYPES: dict[str, str] = {
+    "access": N_("access to your personal information"),
+    "portability": N_("a copy of your data to take elsewhere"),
+    "correction": N_("correction of your personal information"),
+    "deletion": N_("deletion of your personal information"),
+    "restriction": N_("restriction of processing"),
+    "objection": N_("objection to processing"),
+    "withdraw_consent": N_("withdrawal of consent"),
+    "complaint": N_("a complaint"),
+    "inquiry": N_("a question about your data"),
 }
 
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+#: What separates two sentences or a label and its value: a space in English, nothing in Chinese.
+GAPS = {"en": " ", "zh-CN": ""}
 
 
 def resolve_language(language: str) -> str:
@@ -113,37 +102,25 @@ def resolve_language(language: str) -> str:
     return DEFAULT_LANGUAGE
 
 
-def _as_datetime(value: object) -> date | datetime:
-    if isinstance(value, datetime | date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
-        except ValueError:
-            pass
-    raise TemplateError(f"not a date: {value!r}")
-
-
-@pass_context
-def _format_date(context: Context, value: object) -> str:
+def _format_date(value: object) -> str:
     """Dates as people read them: ``5 December 2026`` / ``2026年12月5日``; times in UTC."""
-    when = _as_datetime(value)
-    zh = context.get("lang") == "zh-CN"
-    text = (
-        f"{when.year}年{when.month}月{when.day}日"
-        if zh
-        else (f"{when.day} {_MONTHS[when.month - 1]} {when.year}")
-    )
-    if isinstance(when, datetime):
-        at = when.astimezone(UTC) if when.tzinfo else when
-        text += f" {at:%H:%M} (UTC)" if zh else f", {at:%H:%M} UTC"
-    return text
+    try:
+        return i18n.format_datetime(value, i18n.current_language())
+    except (TypeError, ValueError):
+        raise TemplateError(f"not a date: {value!r}") from None
 
 
-@pass_context
-def _request_type(context: Context, value: str) -> str:
-    labels = REQUEST_TYPES.get(value)
-    return labels[str(context.get("lang"))] if labels else value
+def _request_type(value: str) -> str:
+    label = REQUEST_TYPES.get(value)
+    return i18n.translations(i18n.current_language()).gettext(label) if label else value
+
+
+def _strong(value: object) -> Markup:
+    return Markup("<strong>%s</strong>") % value
+
+
+def _link(text: object, href: object = None) -> Markup:
+    return Markup('<a href="%s">%s</a>') % (text if href is None else href, text)
 
 
 @cache
@@ -156,8 +133,10 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters["date"] = _format_date
-    env.filters["request_type"] = _request_type
+    i18n.install(env)
+    env.filters.update(
+        {"date": _format_date, "request_type": _request_type, "strong": _strong, "link": _link}
+    )
     return env
 
 
@@ -221,13 +200,14 @@ def render(key: str, language: str, values: Mapping[str, Any]) -> Rendered:
     """Subject, plain text and HTML of ``key`` in ``language`` (resolved, see above)."""
     spec_for(key)
     lang = resolve_language(language)
-    text_template = _load(f"{key}.{lang}.txt")
-    html_template = _load(f"{key}.{lang}.html")
-    scope = {**values, "lang": lang}
-    try:
-        subject = " ".join(_block(text_template, "subject", scope).split())
-        text = _block(text_template, "body", scope) + "\n"
-        html = html_template.render({**scope, "subject": subject})
-    except TemplateError as error:
-        raise NotifyTemplateError(f"template {key!r} ({lang}): {error}") from None
+    text_template = _load(f"{key}.txt")
+    html_template = _load(f"{key}.html")
+    scope = {**values, "lang": lang, "gap": GAPS[lang]}
+    with i18n.speaking(lang):
+        try:
+            subject = " ".join(_block(text_template, "subject", scope).split())
+            text = _block(text_template, "body", scope) + "\n"
+            html = html_template.render({**scope, "subject": subject})
+        except TemplateError as error:
+            raise NotifyTemplateError(f"template {key!r} ({lang}): {error}") from None
     return Rendered(language=lang, subject=subject, text=text, html=html)

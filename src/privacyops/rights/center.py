@@ -25,7 +25,7 @@ from privacyops.rights.models import Channel, RequestType, RightsRequest, Verifi
 from privacyops.rights.second_point import second_point
 from privacyops.rights.verification import CODE_MINUTES
 from privacyops.web.deps import PUBLIC, SessionDep
-from privacyops.web.i18n import pick_language, translator
+from privacyops.web.i18n import pick_language, translations
 from privacyops.web.limits import allow_public_write
 from privacyops.web.templating import render_center
 
@@ -230,7 +230,7 @@ def _status_page(
     lang = _lang(request)
     facts = found.facts or {}
     labels = {r["key"]: r["label"] for r in _rights(request, lang)}
-    labels["inquiry"] = translator(lang)["request.type.inquiry"]
+    labels["inquiry"] = translations(lang).gettext("Ask a question")
     outcome = facts.get("outcome") if isinstance(facts.get("outcome"), dict) else None
     context = {
         "r": found,

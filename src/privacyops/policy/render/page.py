@@ -131,7 +131,7 @@ def _usage(decl: Declaration, lang: Lang, placed: _Placed) -> None:
                 p.description.get(lang),
                 wording.yes_no(p.requires_consent, lang),
                 wording.pick(wording.GDPR_BASES[basis.gdpr], lang) if basis else "",
-                wording.pick(wording.PIPL_BASES[basis.pipl], lang) if basis else "",
+                wording.pipl_basis(basis.pipl, lang) if basis else "",
             ]
         )
     head = [

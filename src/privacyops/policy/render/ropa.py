@@ -67,7 +67,7 @@ def ropa_rows(decl: Declaration, lang: Lang = "en") -> list[dict[str, str]]:
                 "purpose": purpose.label.get(lang),
                 "fides_use": purpose.fides_use,
                 "lawful_basis_gdpr": wording.pick(wording.GDPR_BASES[basis.gdpr], lang),
-                "lawful_basis_pipl": wording.pick(wording.PIPL_BASES[basis.pipl], lang),
+                "lawful_basis_pipl": wording.pipl_basis(basis.pipl, lang),
                 "consent_required": wording.yes_no(
                     purpose.requires_consent or basis.uses_consent(), lang
                 ),

@@ -2,7 +2,8 @@
 
 Only interface words (table headings, yes/no) and sentences built from
 numbers in the declaration (retention periods, deadlines, dates) live here;
-every statement of the policy itself comes from the declaration.
+every statement of the policy itself comes from the declaration. The English
+text is the message id in the gettext catalogues (``privacyops/locale``).
 """
 
 from __future__ import annotations
@@ -11,120 +12,132 @@ from collections.abc import Iterable
 from datetime import date
 from functools import cache
 
+from babel import dates
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from privacyops.policy.base import Lang
 from privacyops.policy.retention import AccountLife, ConsentLife, Fixed, Legal
+from privacyops.web import i18n
+from privacyops.web.i18n import N_
 
+#: Legacy two-language pairs some store renderers still carry: (English, Chinese).
 Pair = tuple[str, str]
 
-LABELS: dict[str, Pair] = {
-    "version": ("Version", "版本"),
-    "colon": (": ", "："),
-    "effective": ("Effective date", "生效日期"),
-    "updated": ("Last updated", "更新日期"),
-    "controller": ("Data controller", "个人信息处理者"),
-    "address": ("Address", "地址"),
-    "website": ("Website", "网站"),
-    "email": ("E-mail", "电子邮件"),
-    "category": ("Data category", "信息类别"),
-    "description": ("Description", "说明"),
-    "fields": ("Fields", "字段"),
-    "source": ("Source", "来源"),
-    "methods": ("Collected through", "收集方式"),
-    "purposes": ("Purposes", "使用目的"),
-    "purpose": ("Purpose", "目的"),
-    "sensitive": ("Sensitive", "敏感信息"),
-    "retention": ("Retention", "保存期限"),
-    "storage": ("Stored in", "存储地点"),
-    "consent": ("Needs your consent", "需经您同意"),
-    "essential": ("Essential", "必要"),
-    "basis_gdpr": ("Legal basis (GDPR)", "法律依据（GDPR）"),
-    "basis_pipl": ("Legal basis (PIPL)", "法律依据（个人信息保护法）"),
-    "recipient": ("Recipient", "接收方"),
-    "data_shared": ("Data shared", "共享的信息"),
-    "location": ("Location", "所在地"),
-    "safeguard": ("Safeguard", "保护措施"),
-    "ground": ("Ground", "共享依据"),
-    "transfer": ("Transfer", "跨境传输"),
-    "mechanisms": ("Mechanisms", "传输机制"),
-    "cookie": ("Cookie", "Cookie"),
-    "cookie_category": ("Type", "类型"),
-    "provider": ("Provider", "提供方"),
-    "duration": ("Duration", "有效期"),
-    "right": ("Right", "权利"),
-    "channels": ("How to reach us", "联系方式"),
-    "deadlines": ("Response times", "答复时限"),
-    "permission": ("Permission", "权限"),
-    "why": ("Why we ask", "申请原因"),
-    "stores": ("Stores", "应用商店"),
-    "laws": ("Laws", "法律"),
-    "yes": ("Yes", "是"),
-    "no": ("No", "否"),
-    "session": ("Until you close the browser", "浏览器关闭时失效"),
-    "first_party": ("First party", "第一方"),
-    "third_party": ("Third party", "第三方"),
+
+def NP_(context: str, message: str) -> tuple[str, str]:  # noqa: N802 - a pybabel keyword
+    """Marks a message with a context (``-k NP_:1c,2``), translated later."""
+    return (context, message)
+
+
+LABELS: dict[str, str] = {
+    "version": N_("Version"),
+    "effective": N_("Effective date"),
+    "updated": N_("Last updated"),
+    "controller": N_("Data controller"),
+    "address": N_("Address"),
+    "website": N_("Website"),
+    "email": N_("E-mail"),
+    "category": N_("Data category"),
+    "description": N_("Description"),
+    "fields": N_("Fields"),
+    "source": N_("Source"),
+    "methods": N_("Collected through"),
+    "purposes": N_("Purposes"),
+    "purpose": N_("Purpose"),
+    "sensitive": N_("Sensitive"),
+    "retention": N_("Retention"),
+    "storage": N_("Stored in"),
+    "consent": N_("Needs your consent"),
+    "essential": N_("Essential"),
+    "basis_gdpr": N_("Legal basis (GDPR)"),
+    "basis_pipl": N_("Legal basis (PIPL)"),
+    "recipient": N_("Recipient"),
+    "data_shared": N_("Data shared"),
+    "location": N_("Location"),
+    "safeguard": N_("Safeguard"),
+    "ground": N_("Ground"),
+    "transfer": N_("Transfer"),
+    "mechanisms": N_("Mechanisms"),
+    "cookie": N_("Cookie"),
+    "cookie_category": N_("Type"),
+    "provider": N_("Provider"),
+    "duration": N_("Duration"),
+    "right": N_("Right"),
+    "channels": N_("How to reach us"),
+    "deadlines": N_("Response times"),
+    "permission": N_("Permission"),
+    "why": N_("Why we ask"),
+    "stores": N_("Stores"),
+    "laws": N_("Laws"),
+    "yes": N_("Yes"),
+    "no": N_("No"),
+    "session": N_("Until you close the browser"),
+    "first_party": N_("First party"),
+    "third_party": N_("Third party"),
 }
 
-SOURCES: dict[str, Pair] = {
-    "user_provided": ("Provided by you", "您主动提供"),
-    "automatic": ("Collected automatically", "自动收集"),
-    "hardware": ("Reported by smart hardware", "智能硬件上报"),
-    "third_party": ("From authorised third parties", "经授权的第三方"),
+SOURCES: dict[str, str] = {
+    "user_provided": N_("Provided by you"),
+    "automatic": N_("Collected automatically"),
+    "hardware": N_("Reported by smart hardware"),
+    "third_party": N_("From authorised third parties"),
 }
 
-GDPR_BASES: dict[str, Pair] = {
-    "consent": ("Consent", "同意"),
-    "contract": ("Performance of a contract", "履行合同所必需"),
-    "legal_obligation": ("Legal obligation", "履行法定义务"),
-    "vital_interests": ("Vital interests", "保护重大利益"),
-    "public_task": ("Public task", "履行公共职责"),
-    "legitimate_interests": ("Legitimate interests", "正当利益"),
+GDPR_BASES: dict[str, str] = {
+    "consent": N_("Consent"),
+    "contract": N_("Performance of a contract"),
+    "legal_obligation": N_("Legal obligation"),
+    "vital_interests": N_("Vital interests"),
+    "public_task": N_("Public task"),
+    "legitimate_interests": N_("Legitimate interests"),
 }
 
-PIPL_BASES: dict[str, Pair] = {
-    "consent": ("Consent", "取得个人同意"),
-    "separate_consent": ("Separate consent", "取得个人单独同意"),
-    "contract": ("Necessary for a contract", "订立、履行合同所必需"),
-    "hr_management": ("Human resources management", "人力资源管理所必需"),
-    "legal_obligation": ("Statutory duty or obligation", "履行法定职责或法定义务所必需"),
-    "emergency": (
-        "Public health emergency or protection of life",
-        "应对突发公共卫生事件或保护生命健康",
-    ),
-    "public_interest_reporting": (
-        "News reporting in the public interest",
-        "为公共利益实施新闻报道",
-    ),
-    "publicly_disclosed": ("Information already made public", "处理已合法公开的个人信息"),
-    "other_law": ("Other circumstances set by law", "法律、行政法规规定的其他情形"),
+PIPL_BASES: dict[str, tuple[str, str]] = {
+    "consent": NP_("PIPL legal basis", "Consent"),
+    "separate_consent": NP_("PIPL legal basis", "Separate consent"),
+    "contract": NP_("PIPL legal basis", "Necessary for a contract"),
+    "hr_management": NP_("PIPL legal basis", "Human resources management"),
+    "legal_obligation": NP_("PIPL legal basis", "Statutory duty or obligation"),
+    "emergency": NP_("PIPL legal basis", "Public health emergency or protection of life"),
+    "public_interest_reporting": NP_("PIPL legal basis", "News reporting in the public interest"),
+    "publicly_disclosed": NP_("PIPL legal basis", "Information already made public"),
+    "other_law": NP_("PIPL legal basis", "Other circumstances set by law"),
 }
 
-MECHANISMS: dict[str, Pair] = {
-    "pipl_standard_contract": ("PIPL standard contract", "个人信息出境标准合同"),
-    "pipl_security_assessment": ("CAC security assessment", "数据出境安全评估"),
-    "pipl_certification": ("Personal information protection certification", "个人信息保护认证"),
-    "pipl_exemption": ("Exemption under China's cross-border data rules", "依数据跨境流动规定豁免"),
-    "gdpr_scc": ("EU standard contractual clauses", "欧盟标准合同条款"),
-    "gdpr_adequacy": ("EU adequacy decision", "欧盟充分性认定"),
-    "uk_idta": (
-        "UK international data transfer agreement or addendum",
-        "英国国际数据传输协议或附录",
-    ),
-    "contractual_safeguards": ("Equivalent contractual safeguards", "同等合同保护措施"),
+MECHANISMS: dict[str, str] = {
+    "pipl_standard_contract": N_("PIPL standard contract"),
+    "pipl_security_assessment": N_("CAC security assessment"),
+    "pipl_certification": N_("Personal information protection certification"),
+    "pipl_exemption": N_("Exemption under China's cross-border data rules"),
+    "gdpr_scc": N_("EU standard contractual clauses"),
+    "gdpr_adequacy": N_("EU adequacy decision"),
+    "uk_idta": N_("UK international data transfer agreement or addendum"),
+    "contractual_safeguards": N_("Equivalent contractual safeguards"),
 }
 
 
-def pick(pair: Pair, lang: Lang) -> str:
-    return pair[0] if lang == "en" else pair[1]
+def pick(text: str | Pair, lang: Lang) -> str:
+    """``text`` in ``lang``: a catalogue message id, or a legacy (English, Chinese) pair."""
+    if isinstance(text, tuple):
+        return text[0] if lang == "en" else text[1]
+    return i18n.translations(lang).gettext(text)
+
+
+def pipl_basis(key: str, lang: Lang) -> str:
+    context, message = PIPL_BASES[key]
+    return str(i18n.translations(lang).pgettext(context, message))
+
+
+def colon(lang: Lang) -> str:
+    return str(i18n.translations(lang).pgettext("between a term and its explanation", ": "))
 
 
 def label(key: str, lang: Lang) -> str:
-    return pick(LABELS[key], lang)
+    return colon(lang) if key == "colon" else pick(LABELS[key], lang)
 
 
 def labels(lang: Lang) -> dict[str, str]:
-    return {key: pick(pair, lang) for key, pair in LABELS.items()}
+    return {"colon": colon(lang)} | {key: pick(text, lang) for key, text in LABELS.items()}
 
 
 def yes_no(value: bool, lang: Lang) -> str:
@@ -132,50 +145,61 @@ def yes_no(value: bool, lang: Lang) -> str:
 
 
 def long_date(day: date, lang: Lang) -> str:
-    if lang == "en":
-        return f"{day:%B} {day.day}, {day.year}"
-    return f"{day.year}年{day.month}月{day.day}日"
+    """``December 7, 2026`` / ``2026年12月7日``."""
+    return dates.format_date(day, "long", locale=i18n.locale_of(lang))
 
 
 def days(count: int, lang: Lang) -> str:
-    if lang == "en":
-        return f"{count} day" if count == 1 else f"{count} days"
-    return f"{count}天"
+    return i18n.translations(lang).ngettext("{num} day", "{num} days", count).format(num=count)
 
 
 def retention(rule: AccountLife | ConsentLife | Fixed | Legal, lang: Lang) -> str:
+    words = i18n.translations(lang)
     match rule:
         case AccountLife(grace_days=grace):
-            if lang == "en":
-                return f"While your account exists, then {days(grace, lang)}"
-            return f"账户存续期间及注销后{grace}天"
+            text, num = (
+                words.ngettext(
+                    "While your account exists, then {num} day",
+                    "While your account exists, then {num} days",
+                    grace,
+                ),
+                grace,
+            )
         case ConsentLife(grace_days=grace):
-            if lang == "en":
-                return f"Until you withdraw consent, then {days(grace, lang)}"
-            return f"至您撤回同意后{grace}天"
+            text, num = (
+                words.ngettext(
+                    "Until you withdraw consent, then {num} day",
+                    "Until you withdraw consent, then {num} days",
+                    grace,
+                ),
+                grace,
+            )
         case Fixed(days=count):
-            if lang == "en":
-                return f"{days(count, lang)} from collection"
-            return f"自收集之日起{count}天"
+            text, num = (
+                words.ngettext("{num} day from collection", "{num} days from collection", count),
+                count,
+            )
         case Legal(years=years, law=law):
-            if lang == "en":
-                return f"{years} years, as required by {law}"
-            return f"依据 {law} 保存{years}年"
+            text = words.ngettext(
+                "{num} year, as required by {law}", "{num} years, as required by {law}", years
+            )
+            return text.format(num=years, law=law)
+    return text.format(num=num)
 
 
 def join(items: Iterable[str], lang: Lang) -> str:
     """Join phrases that may contain commas themselves."""
-    return ("; " if lang == "en" else "；").join(items)
+    return str(i18n.translations(lang).pgettext("between phrases", "; ")).join(items)
 
 
 def series(items: Iterable[str], lang: Lang) -> str:
     """Join short names into a list."""
-    return (", " if lang == "en" else "、").join(items)
+    return str(i18n.translations(lang).pgettext("list separator", ", ")).join(items)
 
 
-COUNTRIES: dict[str, Pair] = {
-    "CN": ("Mainland China", "中国大陆"),
-    "*": ("other countries and regions where needed", "其他确有需要的国家和地区"),
+COUNTRIES: dict[str, str] = {
+    "CN": N_("Mainland China"),
+    "*": N_("other countries and regions where needed"),
 }
 
 
@@ -187,35 +211,22 @@ def sentence(key: str, lang: Lang, **values: object) -> str:
     return pick(SENTENCES[key], lang).format(**values)
 
 
-SENTENCES: dict[str, Pair] = {
-    "data_rights_sla": (
-        "Data rights requests: answered within {days} {counting} days.",
-        "数据权利请求：{days}个{counting}日内答复。",
+SENTENCES: dict[str, str] = {
+    "data_rights_sla": N_("Data rights requests: answered within {days} {counting} days."),
+    "inquiry_sla": N_(
+        "General inquiries: answered within {min_days} to {max_days} {counting} days."
     ),
-    "inquiry_sla": (
-        "General inquiries: answered within {min_days} to {max_days} {counting} days.",
-        "一般咨询：{min_days}至{max_days}个{counting}日内答复。",
-    ),
-    "minimum_age": (
-        "Minimum age: {age}, or the higher age that local law sets.",
-        "最低年龄：{age}周岁；当地法律规定更高年龄的，从其规定。",
-    ),
-    "account_deletion": (
-        "Delete your account and its data at {url}.",
-        "您可以在 {url} 删除账户及其数据。",
-    ),
-    "age_signals": (
-        "Age Signals API adaptation applies from {date}.",
-        "自{date}起适配 Age Signals API。",
-    ),
-    "breach_clock": (
-        "Regulator reporting deadline where the GDPR applies: {hours} hours.",
-        "适用 GDPR 时向监管机构报告的时限：{hours}小时。",
-    ),
-    "version_line": ("Version {label}", "版本 {label}"),
+    "minimum_age": N_("Minimum age: {age}, or the higher age that local law sets."),
+    "account_deletion": N_("Delete your account and its data at {url}."),
+    "age_signals": N_("Age Signals API adaptation applies from {date}."),
+    "breach_clock": N_("Regulator reporting deadline where the GDPR applies: {hours} hours."),
+    "version_line": N_("Version {label}"),
 }
 
-COUNTING: dict[str, Pair] = {"calendar": ("calendar", "自然"), "business": ("business", "工作")}
+COUNTING: dict[str, str] = {
+    "calendar": N_("calendar"),
+    "business": N_("business"),
+}
 
 
 def counting(kind: str, lang: Lang) -> str:
