@@ -1,7 +1,7 @@
 """shared limit counters
 
 Revision ID: b15b0c7e1a02
-Revises: e5c3b2a1d4f6
+Revises: f15a0c7e1a01
 Create Date: 2026-12-07 21:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import privacyops.db
 
 revision: str = "b15b0c7e1a02"
-down_revision: str | None = "e5c3b2a1d4f6"
+down_revision: str | None = "f15a0c7e1a01"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """external sources: per-table erasure progress and source health
 
 Revision ID: d17e0c7e1a04
-Revises: e5c3b2a1d4f6
+Revises: c16a0c7e1a03
 Create Date: 2026-12-07 21:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import privacyops.db
 
 revision: str = "d17e0c7e1a04"
-down_revision: str | None = "e5c3b2a1d4f6"
+down_revision: str | None = "c16a0c7e1a03"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

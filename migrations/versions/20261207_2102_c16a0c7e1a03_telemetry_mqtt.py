@@ -1,7 +1,7 @@
 """telemetry over mqtt: sealed serials, message ids, rejections
 
 Revision ID: c16a0c7e1a03
-Revises: e5c3b2a1d4f6
+Revises: b15b0c7e1a02
 Create Date: 2026-12-07 21:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import privacyops.db
 
 revision: str = "c16a0c7e1a03"
-down_revision: str | None = "e5c3b2a1d4f6"
+down_revision: str | None = "b15b0c7e1a02"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
