@@ -18,6 +18,7 @@ from privacyops.collection.views import FORM_COOKIE
 from privacyops.db import Database
 from privacyops.subjects.models import PersonalRecord, Subject
 from privacyops.web.i18n import translations
+from privacyops.web.limits import Allowance
 
 FORMS = ("contact.html", "cooperation.html", "contact_form_macros.html")
 
