@@ -24,7 +24,7 @@ from privacyops.vault.service import Vault
 MOSQUITTO = shutil.which("mosquitto") or (
     "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
 )
-START_SECONDS = 10.0
+START_SECONDS = 60.0
 
 
 def free_port() -> int:

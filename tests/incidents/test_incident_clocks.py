@@ -185,7 +185,9 @@ def test_every_change_is_audited(db: Database, declaration: Declaration) -> None
         )
         service.add_note(session=session, incident_id=incident_id, text="Closed", actor=ACTOR)
         actions = session.scalars(
-            select(AuditEvent.action).where(AuditEvent.target_id == incident_id)
+            select(AuditEvent.action)
+            .where(AuditEvent.target_id == incident_id)
+            .order_by(AuditEvent.id)
         ).all()
     assert actions == [
         "incident.registered",
