@@ -74,12 +74,26 @@ class Broker:
     def start(self) -> None:
         assert MOSQUITTO is not None
         self.write(broker.Registry())
+        output = (self.directory / "mosquitto.out").open("wb")
         self.process = subprocess.Popen(
             [MOSQUITTO, "-c", str(self.directory / broker.CONF_NAME)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
-        wait_for(lambda: "running" in self._log_text(), START_SECONDS, "mosquitto to start")
+        output.close()
+        try:
+            wait_for(self._started, START_SECONDS, "mosquitto to start")
+        except AssertionError as failure:
+            said = (self.directory / "mosquitto.out").read_text(errors="replace")
+            raise AssertionError(
+                f"{failure} on port {self.port}: exit code {self.process.poll()}, "
+                f"output {said[-2000:]!r}, log {self._log_text()[-2000:]!r}"
+            ) from None
+
+    def _started(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise AssertionError("mosquitto exited")
+        return "running" in self._log_text()
 
     def configure(self, db: Database, vault: Vault) -> None:
         """Rewrite the password file and ACL from the registry and reload the broker."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -248,8 +248,19 @@ def submit(
     return Submitted(request, token)
 
 
+_REFERENCE_LOCK = 0x7E1E_0002
+
+
 def _insert(session: Session, moment: datetime, **values: Any) -> RightsRequest:
-    """Insert with the next reference; a concurrent insert of the same one retries."""
+    """Insert with the next reference.
+
+    On PostgreSQL a transaction-scoped advisory lock makes workers take references
+    in turn: without it, read-committed transactions all read the same maximum and
+    all but one fail on the unique key. SQLite already has a single writer; the
+    retry covers a reference taken by hand in between.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _REFERENCE_LOCK})
     for _ in range(5):
         request = RightsRequest(id=next_reference(session, moment.year), **values)
         try:
