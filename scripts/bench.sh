@@ -48,4 +48,8 @@ for script in consent rights retention telemetry audit load; do
   run "$script (SQLite)" $BIN/python "bench/$script.py" "${args[@]}"
   run "$script (PostgreSQL)" env BENCH_DATABASE_URL="$pg_url" $BIN/python "bench/$script.py" "${args[@]}"
 done
+run "Several workers and consent freshness (PostgreSQL)" env BENCH_DATABASE_URL="$pg_url" $BIN/python bench/scale.py
+run "MQTT and compact HTTP batches (SQLite)" $BIN/python bench/mqtt.py --sizes 100000 --http-max 100000
+run "MQTT and compact HTTP batches (PostgreSQL)" env BENCH_DATABASE_URL="$pg_url" $BIN/python bench/mqtt.py --sizes 100000 1000000 --http-max 100000
+run "External sources (PostgreSQL and MariaDB)" env BENCH_DATABASE_URL="$pg_url" $BIN/python bench/sources.py --sizes 100000
 echo "wrote $report"

@@ -9,6 +9,7 @@ several connections behave exactly as in production.
 from __future__ import annotations
 
 import os
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,6 +30,20 @@ from privacyops.tables import Base
 ROOT = Path(__file__).resolve().parents[1]
 TEST_SECRET = "test-secret-" + "x" * 40
 PASSWORD = "correct-horse-battery"
+
+
+def sqlite_file_bytes(path: Path) -> bytes:
+    """The bytes of a live SQLite file (or its WAL), read by a child process.
+
+    POSIX locks belong to a process: closing any descriptor of a file drops every lock
+    the process holds on it. A plain read here would release the shared lock the open
+    connections keep on the database, and the next connection to close elsewhere (a CLI
+    subprocess) would take itself for the last one and delete the shared-memory index
+    under them, which SQLite then reports as a disk I/O error.
+    """
+    if not path.exists():
+        return b""
+    return subprocess.run(["cat", str(path)], check=True, capture_output=True).stdout
 
 
 def _base_url() -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import shutil
 import signal
 import socket
@@ -93,7 +94,12 @@ class Broker:
     def _started(self) -> bool:
         if self.process is not None and self.process.poll() is not None:
             raise AssertionError("mosquitto exited")
-        return "running" in self._log_text()
+        text = self._log_text()
+        if "running" not in text:
+            return False
+        opened = re.findall(r"listen socket on port (\d+)", text)
+        assert set(opened) == {str(self.port)}, f"the broker opened ports {opened}"
+        return True
 
     def configure(self, db: Database, vault: Vault) -> None:
         """Rewrite the password file and ACL from the registry and reload the broker."""

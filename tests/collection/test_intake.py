@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from tests.conftest import sqlite_file_bytes
 
 from privacyops.collection import intake
 from privacyops.collection.models import TextFinding
@@ -216,11 +217,7 @@ def test_the_database_holds_no_plaintext_personal_value(
     path = Path(settings.database_url.removeprefix("sqlite:///"))
     with db.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(FULL)")
-    data = path.read_bytes() + (
-        path.with_name(path.name + "-wal").read_bytes()
-        if path.with_name(path.name + "-wal").exists()
-        else b""
-    )
+    data = sqlite_file_bytes(path) + sqlite_file_bytes(path.with_name(path.name + "-wal"))
     assert b"li.lei@example.com" not in data
     assert b"Li Lei" not in data
 

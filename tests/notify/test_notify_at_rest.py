@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
+from tests.conftest import sqlite_file_bytes
 from tests.notify.support import NOW, Recording
 
 from privacyops.audit.models import AuditEvent
@@ -33,7 +34,7 @@ def database_bytes(db: Database) -> bytes:
         database = make_url(db.url).database
         assert database is not None
         files = [Path(database + suffix) for suffix in ("", "-wal", "-journal")]
-        return b"".join(path.read_bytes() for path in files if path.exists())
+        return b"".join(sqlite_file_bytes(path) for path in files)
     chunks: list[str] = []
     with db.engine.connect() as conn:
         for table in Base.metadata.sorted_tables:

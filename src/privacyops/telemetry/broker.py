@@ -123,8 +123,12 @@ def conf_text(
 ) -> str:
     """The broker settings privacyops relies on; ``include_dir`` it or start with ``-c``."""
     log = log_file or directory / LOG_NAME
-    lines = [
-        "# Written by `privacyops devices broker-config`; rewritten when devices change.",
+    lines = ["# Written by `privacyops devices broker-config`; rewritten when devices change."]
+    if listen is not None:
+        # Listener options above the first `listener` line would open a default
+        # listener on 1883 as well; with the listener first they apply to it alone.
+        lines.append(f"listener {listen[1]} {listen[0]}")
+    lines += [
         "per_listener_settings false",
         "allow_anonymous false",
         f"password_file {directory / PASSWORDS_NAME}",
@@ -146,8 +150,6 @@ def conf_text(
     ]
     if run_as:
         lines.append(f"user {run_as}")
-    if listen is not None:
-        lines.append(f"listener {listen[1]} {listen[0]}")
     return "\n".join(lines) + "\n"
 
 

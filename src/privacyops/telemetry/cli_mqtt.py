@@ -89,7 +89,11 @@ def consume(
         typer.Option(envvar="PRIVACYOPS_MQTT_PASSWORD", help="Default: derived from the key."),
     ] = None,
     client_id: Annotated[
-        str, typer.Option(help="Fixed: the broker keeps this session's unacknowledged messages.")
+        str,
+        typer.Option(
+            help="Fixed: the broker keeps this session's unacknowledged messages. "
+            "A broker set up by broker-config uses the user name instead."
+        ),
     ] = broker.CONSUMER,
     group: Annotated[int, typer.Option(min=1, max=1000, help="Messages per commit.")] = 200,
 ) -> None:
