@@ -31,6 +31,7 @@ from privacyops import migrate
 from privacyops.app import create_app, explicit_consent
 from privacyops.collection import batch, imports, intake
 from privacyops.db import Database, utcnow
+from privacyops.policy.schema import Declaration
 from privacyops.policy.service import PolicyStore
 from privacyops.settings import Settings
 from privacyops.staff import service as staff
@@ -102,6 +103,38 @@ def through_service(tmp: Path, submissions: int) -> float:
     return elapsed
 
 
+def _store_batch(
+    db: Database,
+    vault: Vault,
+    declaration: Declaration,
+    rows: list[batch.BatchRow],
+    *,
+    source: str,
+    skip_existing: bool = False,
+) -> None:
+    """One committed unit of work through the batch intake service; a refusal stops the run."""
+    with db.unit_of_work() as session:
+        context = intake.Intake(
+            session=session,
+            vault=vault,
+            declaration=declaration,
+            actor="bench",
+            explicit_consent=explicit_consent,
+        )
+        result = batch.intake_batch(
+            context,
+            category="contact",
+            purpose="service_support",
+            kind="prospect",
+            notice_version="1.0.0",
+            source=source,
+            rows=rows,
+            skip_existing=skip_existing,
+        )
+    if result.rejected:
+        raise SystemExit(f"{source} intake refused a row: {result.rejected[0]}")
+
+
 def through_batch(tmp: Path, submissions: int) -> float:
     """The batch intake service: one committed unit of work per BATCH submissions."""
     settings, db = fresh(tmp, f"batch{submissions}")
@@ -109,28 +142,11 @@ def through_batch(tmp: Path, submissions: int) -> float:
     declaration = PolicyStore(settings.policy).declaration
     start = time.perf_counter()
     for first in range(0, submissions, BATCH):
-        with db.unit_of_work() as session:
-            context = intake.Intake(
-                session=session,
-                vault=vault,
-                declaration=declaration,
-                actor="bench",
-                explicit_consent=explicit_consent,
-            )
-            result = batch.intake_batch(
-                context,
-                category="contact",
-                purpose="service_support",
-                kind="prospect",
-                notice_version="1.0.0",
-                source="bench",
-                rows=[
-                    batch.BatchRow(line=i, fields=contact(i), country="CN")
-                    for i in range(first, min(first + BATCH, submissions))
-                ],
-            )
-            if result.rejected:
-                raise SystemExit(f"batch intake refused a row: {result.rejected[0]}")
+        rows = [
+            batch.BatchRow(line=i, fields=contact(i), country="CN")
+            for i in range(first, min(first + BATCH, submissions))
+        ]
+        _store_batch(db, vault, declaration, rows, source="bench")
     elapsed = time.perf_counter() - start
     db.dispose()
     return elapsed
@@ -151,26 +167,7 @@ def through_csv_import(tmp: Path, submissions: int) -> float:
     with path.open(encoding="utf-8", newline="") as handle:
         rows = imports.read_rows(handle, declaration=declaration, category="contact", path=path)
         while chunk := list(islice(rows, 1000)):
-            with db.unit_of_work() as session:
-                context = intake.Intake(
-                    session=session,
-                    vault=vault,
-                    declaration=declaration,
-                    actor="bench",
-                    explicit_consent=explicit_consent,
-                )
-                result = batch.intake_batch(
-                    context,
-                    category="contact",
-                    purpose="service_support",
-                    kind="prospect",
-                    notice_version="1.0.0",
-                    source="import",
-                    rows=chunk,
-                    skip_existing=True,
-                )
-                if result.rejected:
-                    raise SystemExit(f"import refused a row: {result.rejected[0]}")
+            _store_batch(db, vault, declaration, chunk, source="import", skip_existing=True)
     elapsed = time.perf_counter() - start
     db.dispose()
     return elapsed
