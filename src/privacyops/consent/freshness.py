@@ -174,9 +174,9 @@ class Listener:
             return
         tokens = []
         while (note := pgconn.notifies()) is not None:
-            self.heard += 1
             subject, _, token = note.extra.decode().partition(" ")
             self._on_change(None if subject == EVERYTHING else subject)
+            self.heard += 1  # counted once acted on: a waiter then sees the invalidation done
             tokens.append(token)
         if tokens:
             with self._arrived:
