@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 CHANNEL = "privacyops_consent"
 EVERYTHING = "*"
 RECONNECT_SECONDS = 1.0
+# A notification being applied by the listener thread takes microseconds: wait for it rather
+# than answer uncached; a lock held longer (a reconnect) means the cache is not to be trusted.
+_DRAIN_WAIT = 0.05
 #: The longest a writer waits for its own notification to come back.
 AWAIT_SECONDS = 1.0
 
@@ -134,7 +137,7 @@ class Listener:
 
     def fresh(self) -> bool:
         """Apply notifications already received; false if cached answers must not be used."""
-        if not self._connected or not self._lock.acquire(blocking=False):
+        if not self._connected or not self._lock.acquire(timeout=_DRAIN_WAIT):
             return False
         try:
             if self._poll is not None and self._poll.poll(0):
