@@ -60,15 +60,6 @@ NOT_YET = {
     "web/templates/rights/metrics.html",
     "web/templates/rights/queue.html",
     # sources, subjects and telemetry
-    "web/templates/sources/index.html",
-    "web/templates/sources/preview.html",
-    "web/templates/subjects/detail.html",
-    "web/templates/subjects/index.html",
-    "web/templates/subjects/macros.html",
-    "web/templates/telemetry/device.html",
-    "web/templates/telemetry/devices.html",
-    "web/templates/telemetry/macros.html",
-    "web/templates/telemetry/refusals.html",
     # the access package
     "rights/executors/templates/package_summary.html",
 }

@@ -12,9 +12,12 @@ from privacyops.sources.api import declaration_of
 from privacyops.sources.preview import PreviewError, erasure_preview
 from privacyops.staff.permissions import Permission
 from privacyops.web.deps import CurrentPrincipal, SessionDep, require_page
+from privacyops.web.i18n import N_
 from privacyops.web.templating import render_admin
 
 router = APIRouter(include_in_schema=False)
+#: What the page shows after a check (the query carries the English message id).
+CHECKED = N_("Checked")
 READ = [require_page(Permission.SOURCES_READ).dep]
 
 
@@ -39,7 +42,7 @@ async def check_page(request: Request, session: SessionDep) -> Response:
             vault=request.app.state.vault,
             now=now,
         )
-    return RedirectResponse("/admin/sources?message=Checked", status_code=303)
+    return RedirectResponse(f"/admin/sources?message={CHECKED}", status_code=303)
 
 
 @router.get("/admin/sources/erasure-preview/{request_id}", dependencies=READ)

@@ -17,6 +17,7 @@ from privacyops.subjects.errors import SubjectError
 from privacyops.subjects.models import AgeStatus
 from privacyops.subjects.schemas import MatchOut, ProfileOut
 from privacyops.web.deps import CurrentPrincipal, SessionDep, require_page
+from privacyops.web.i18n import N_
 from privacyops.web.templating import render_admin
 
 router = APIRouter(include_in_schema=False)
@@ -25,21 +26,40 @@ PERSONAL = [require_page(Permission.SUBJECTS_READ_PERSONAL).dep]
 WRITE = [require_page(Permission.SUBJECTS_WRITE).dep]
 
 SubjectId = Annotated[str, Path(min_length=1, max_length=36)]
+# Labels are English message ids; the templates translate them when they are shown.
 KINDS = [
-    ("email", "E-mail"),
-    ("phone", "Phone"),
-    ("account_id", "Account id"),
-    ("device_serial", "Device serial"),
+    ("email", N_("E-mail")),
+    ("phone", N_("Phone")),
+    ("account_id", N_("Account id")),
+    ("device_serial", N_("Device serial")),
 ]
 NOTICES = {
-    "parental_consent": "Verified parental consent recorded: the account is processed normally.",
-    "child_data": "The child's data was deleted; the audit log records why.",
+    "parental_consent": N_(
+        "Verified parental consent recorded: the account is processed normally."
+    ),
+    "child_data": N_("The child's data was deleted; the audit log records why."),
 }
 AGE_LABELS = {
-    AgeStatus.UNKNOWN.value: "not stated",
-    AgeStatus.ADULT.value: "of age",
-    AgeStatus.MINOR_PENDING_PARENTAL_CONSENT.value: "minor: waits for verified parental consent",
-    AgeStatus.MINOR_REFUSED.value: "minor: refused, data deleted",
+    AgeStatus.UNKNOWN.value: N_("not stated"),
+    AgeStatus.ADULT.value: N_("of age"),
+    AgeStatus.MINOR_PENDING_PARENTAL_CONSENT.value: N_(
+        "minor: waits for verified parental consent"
+    ),
+    AgeStatus.MINOR_REFUSED.value: N_("minor: refused, data deleted"),
+}
+METHODS = {
+    age_gate.ParentalConsentMethod.SIGNED_FORM: N_("signed form"),
+    age_gate.ParentalConsentMethod.PAYMENT_CARD: N_("payment card"),
+    age_gate.ParentalConsentMethod.VIDEO_CALL: N_("video call"),
+    age_gate.ParentalConsentMethod.GOVERNMENT_ID: N_("government id"),
+    age_gate.ParentalConsentMethod.KNOWLEDGE_QUESTIONS: N_("knowledge questions"),
+}
+REASONS = {
+    age_gate.ChildDataReason.PARENT_REPORT: N_("parent report"),
+    age_gate.ChildDataReason.SUPPORT_CONVERSATION: N_("support conversation"),
+    age_gate.ChildDataReason.AGE_VERIFICATION_FAILED: N_("age verification failed"),
+    age_gate.ChildDataReason.PARENTAL_CONSENT_REFUSED: N_("parental consent refused"),
+    age_gate.ChildDataReason.STAFF_REVIEW: N_("staff review"),
 }
 
 
@@ -86,9 +106,9 @@ async def search_page(
 ) -> Response:
     """The search posts its value, so identifiers never appear in URLs or logs."""
     if kind not in {k for k, _ in KINDS}:
-        return await _index(request, session, error="Choose what the value is.", status=422)
+        return await _index(request, session, error=N_("Choose what the value is."), status=422)
     if not value.strip():
-        return await _index(request, session, kind=kind, error="Enter a value.", status=422)
+        return await _index(request, session, kind=kind, error=N_("Enter a value."), status=422)
     try:
         matches = search(
             session=session,
@@ -109,8 +129,8 @@ async def _detail(
         "notice": notice,
         "error": error,
         "age_labels": AGE_LABELS,
-        "methods": [m.value for m in age_gate.ParentalConsentMethod],
-        "reasons": [r.value for r in age_gate.ChildDataReason],
+        "methods": [(m.value, METHODS.get(m, m.value)) for m in age_gate.ParentalConsentMethod],
+        "reasons": [(r.value, REASONS.get(r, r.value)) for r in age_gate.ChildDataReason],
         "pending": found.subject.age_status == AgeStatus.MINOR_PENDING_PARENTAL_CONSENT,
     }
     return await render_admin(request, "subjects/detail.html", context)
@@ -140,7 +160,7 @@ async def reveal_page(
         found = profile(reader_of(request, session, principal), subject_id=subject_id, reveal=True)
     except SubjectError as error:
         raise refused(error) from None
-    return await _detail(request, found, notice="Values shown unmasked; this read is audited.")
+    return await _detail(request, found, notice=N_("Values shown unmasked; this read is audited."))
 
 
 async def _after(
@@ -188,7 +208,7 @@ async def child_data_page(
     confirm: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
     if confirm != "yes":
-        error = SubjectError("tick the box to confirm the deletion", field="confirm")
+        error = SubjectError(N_("tick the box to confirm the deletion"), field="confirm")
         return await _after(request, session, principal, subject_id, error)
     try:
         age_gate.child_data_discovered(

@@ -17,6 +17,7 @@ from privacyops.telemetry import chart, rejections, service
 from privacyops.vault.blind_index import IdentityKind
 from privacyops.vault.service import Vault
 from privacyops.web.deps import SessionDep, require_page
+from privacyops.web.i18n import N_
 from privacyops.web.templating import render_admin
 
 router = APIRouter(include_in_schema=False)
@@ -39,14 +40,14 @@ async def devices_page(
         if serial:
             found = service.find_device(session=session, vault=vault, serial=serial)
             devices = [found] if found else []
-            notice = None if found else "No device has this serial."
+            notice = None if found else N_("No device has this serial.")
             alarms = service.alarms_for_device(session=session, device=found) if found else []
         elif account_id:
             subject = subjects.find_subject_by(
                 session=session, vault=vault, kind=IdentityKind.ACCOUNT_ID, value=account_id
             )
             if subject is None:
-                notice = "No account has this id."
+                notice = N_("No account has this id.")
             else:
                 account = subject.id
                 held = service.periods_of_subject(session=session, subject_id=subject.id)
