@@ -284,3 +284,46 @@ def test_the_console_records_a_verified_parental_consent(
     after = dpo.get(done.headers["location"])
     assert "Verified parental consent recorded" in after.text
     assert "verified parental consent 20" in after.text
+
+
+def test_the_subject_pages_speak_chinese(
+    integration: TestClient, staff_client: Callable[[Role], TestClient]
+) -> None:
+    created = integration.post(
+        "/api/v1/intake/accounts",
+        json={"notice_version": NOTICE, "country": "FR", "age": 13, "fields": ACCOUNT},
+    )
+    subject_id = created.json()["subject_id"]
+    dpo = staff_client(Role.PRIVACY_OFFICER)
+    listing = dpo.get("/admin/subjects?lang=zh-CN")
+    assert listing.status_code == 200
+    for words in ("查找数据主体", "等待经核实的监护人同意", "未成年人：等待经核实的监护人同意"):
+        assert words in listing.text
+    assert "Find a subject" not in listing.text
+    found = dpo.post(
+        "/admin/subjects",
+        data={
+            "kind": "account_id",
+            "value": ACCOUNT["account_id"],
+            "csrf_token": _csrf(listing.text),
+        },
+    )
+    assert "1 个匹配" in found.text
+    empty = dpo.post(
+        "/admin/subjects", data={"kind": "email", "value": " ", "csrf_token": _csrf(listing.text)}
+    )
+    assert empty.status_code == 422
+    assert "请输入一个值。" in empty.text
+
+    page = dpo.get(f"/admin/subjects/{subject_id}")
+    for words in ("按类别列出的个人信息", "记录经核实的监护人同意", "发现儿童数据", "视频通话"):
+        assert words in page.text
+    assert '<option value="parent_report">家长报告</option>' in page.text
+    unconfirmed = dpo.post(
+        f"/admin/subjects/{subject_id}/child-data",
+        data={"reason": "parent_report", "csrf_token": _csrf(page.text)},
+    )
+    assert "请勾选复选框以确认删除" in unconfirmed.text
+    english = dpo.get(f"/admin/subjects/{subject_id}?lang=en")
+    assert '<option value="parent_report">parent report</option>' in english.text
+    assert "Personal data by category" in english.text

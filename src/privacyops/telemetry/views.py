@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from privacyops.subjects.errors import SubjectError
 from privacyops.telemetry import chart, rejections, service
 from privacyops.vault.blind_index import IdentityKind
 from privacyops.vault.service import Vault
+from privacyops.web import i18n
 from privacyops.web.deps import SessionDep, require_page
 from privacyops.web.i18n import N_
 from privacyops.web.templating import render_admin
@@ -23,6 +25,49 @@ from privacyops.web.templating import render_admin
 router = APIRouter(include_in_schema=False)
 PAGE = [require_page(Permission.SUBJECTS_READ).dep]
 PER_PAGE = 50
+
+#: The fixed sentences the intake stores as refusal reasons, with their message ids. A
+#: stored reason stays as it was written; it is translated when shown, its variable parts
+#: (counts, topics, a reading's own check message) kept, and one no pattern matches is
+#: shown as stored.
+REASONS = [
+    (
+        r"(?P<refused>\d+) of (?P<total>\d+) readings refused; reading (?P<index>\d+): (?P<why>.*)",
+        N_("%(refused)s of %(total)s readings refused; reading %(index)s: %(why)s"),
+    ),
+    (
+        r"the broker refused a publish to (?P<topic>.*) \(not its topic\)",
+        N_("the broker refused a publish to %(topic)s (not its topic)"),
+    ),
+    (
+        r"message of (?P<size>\d+) bytes exceeds the (?P<limit>\d+)-byte limit",
+        N_("message of %(size)s bytes exceeds the %(limit)s-byte limit"),
+    ),
+    (r"not a device topic: (?P<topic>.*)", N_("not a device topic: %(topic)s")),
+    (r"could not be stored \((?P<error>\w+)\)", N_("could not be stored (%(error)s)")),
+    (r"the body is not valid (?P<codec>[\w ]+)", N_("the body is not valid %(codec)s")),
+    (r"unknown device or bad signature", N_("unknown device or bad signature")),
+    (r"unknown serial: no device is registered", N_("unknown serial: no device is registered")),
+    (r"the serial in the topic is not valid", N_("the serial in the topic is not valid")),
+    (r"batch_id is required over MQTT", N_("batch_id is required over MQTT")),
+    (
+        r"only alarm readings may be published on the alarms topic",
+        N_("only alarm readings may be published on the alarms topic"),
+    ),
+    (r"the message is empty", N_("the message is empty")),
+    (r"the body is nested too deeply", N_("the body is nested too deeply")),
+]
+_REASONS = [(re.compile(pattern, re.S), message) for pattern, message in REASONS]
+
+
+def reason_label(reason: str) -> str:
+    """A stored refusal reason in the language of the page being rendered."""
+    for pattern, message in _REASONS:
+        found = pattern.fullmatch(reason)
+        if found:
+            text = i18n.translations(i18n.current_language()).gettext(message)
+            return text % found.groupdict()
+    return reason
 
 
 @router.get("/admin/devices", dependencies=PAGE)
@@ -101,5 +146,6 @@ async def device_page(
             session=session, device_key=device.device_key
         ),
         "refresh": refresh,
+        "reason_label": reason_label,
     }
     return await render_admin(request, "telemetry/device.html", context)
