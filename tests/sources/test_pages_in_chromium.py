@@ -55,3 +55,15 @@ def test_sources_and_dry_run_pages(
         assert "shop.orders" in table
         assert "hashed with this request's key" in table
         page.screenshot(path=str(SCREENSHOTS / "sources_preview.png"), full_page=True)
+        page.goto(f"{base}/admin/sources?lang=zh-CN")
+        chinese = page.inner_text("main")
+        for words in ("外部数据源", "可连接", "索引齐全", "立即检查", "是"):
+            assert words in chinese
+        assert "Check now" not in chinese
+        page.screenshot(path=str(SCREENSHOTS / "sources_zh.png"), full_page=True)
+        page.goto(f"{base}/admin/sources/erasure-preview/{request_id}")
+        chinese = page.inner_text("main")
+        assert "删除演练" in chinese
+        assert "使用本请求的密钥进行哈希" in page.inner_text("#preview")
+        assert "hashed with this request's key" not in chinese
+        page.screenshot(path=str(SCREENSHOTS / "sources_preview_zh.png"), full_page=True)

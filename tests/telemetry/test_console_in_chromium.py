@@ -60,3 +60,10 @@ def test_the_device_page_shows_alarms_and_refusals(
     assert "frequency" in refused
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "admin-device-mqtt.png", full_page=True)
+    page.goto(page.url.replace("?refresh=30", "?lang=zh-CN"))
+    refused = page.locator("#refused").inner_text()
+    assert "消息体不是有效的 JSON" in refused
+    assert "1 条读数中有 1 条被拒绝；第 0 条读数：frequency" in refused
+    assert "未解除" in page.locator("#alarms").inner_text()
+    assert "Refused input" not in page.locator("main").inner_text()
+    page.screenshot(path=SCREENSHOTS / "admin-device-mqtt-zh.png", full_page=True)

@@ -132,6 +132,10 @@ async def _detail(
         "methods": [(m.value, METHODS.get(m, m.value)) for m in age_gate.ParentalConsentMethod],
         "reasons": [(r.value, REASONS.get(r, r.value)) for r in age_gate.ChildDataReason],
         "pending": found.subject.age_status == AgeStatus.MINOR_PENDING_PARENTAL_CONSENT,
+        # each category's label in every language the declaration writes it in
+        "category_labels": {
+            c.key: c.label for c in request.app.state.policy.declaration.categories
+        },
     }
     return await render_admin(request, "subjects/detail.html", context)
 
