@@ -209,3 +209,15 @@ def test_no_module_holds_its_own_chinese_messages() -> None:
 def test_the_literal_finder_sees_chinese_outside_docstrings() -> None:
     source = '"""模块说明。"""\nLABEL = {"en": "Yes", "zh-CN": "是的"}\nLOW = "\\u4e00"\n'
     assert chinese_literals(source) == ["是的"]
+
+
+#: Pages of the privacy center outside center/ (public notices).
+CENTER_PAGES = ("web/templates/incidents/notice.html", "web/templates/incidents/notices.html")
+_RAW_DATE = re.compile(r"\.strftime\(|\.isoformat\(")
+
+
+def test_the_privacy_center_prints_dates_through_babel() -> None:
+    pages = sorted((SRC / "web/templates/center").glob("*.html"))
+    pages += [SRC / name for name in CENTER_PAGES]
+    raw = [p.name for p in pages if _RAW_DATE.search(p.read_text(encoding="utf-8"))]
+    assert raw == [], "use the |date or |datetime filter"
