@@ -155,3 +155,60 @@ def test_plural_forms_follow_the_count() -> None:
     assert english.ngettext("{num} day", "{num} days", 1) == "{num} day"
     assert english.ngettext("{num} day", "{num} days", 3) == "{num} days"
     assert chinese.ngettext("{num} day", "{num} days", 3) == "{num}天"
+
+
+#: Modules whose Chinese is data, not a message: detection patterns, made-up demo names,
+#: and the language names (each written in its own language).
+CJK_DATA = ("collection/pii/", "collection/demo.py", "retention/demo.py", "web/i18n.py")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def chinese_literals(source: str) -> list[str]:
+    """String literals holding Chinese, leaving out docstrings and single characters
+    (the bounds of a character range)."""
+    import ast
+
+    tree = ast.parse(source)
+    docstrings = {
+        id(statement.value)
+        for node in ast.walk(tree)
+        if isinstance(body := getattr(node, "body", None), list)
+        for statement in body
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+    }
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and len(node.value) > 1
+        and id(node) not in docstrings
+        and _CJK.search(node.value)
+    ]
+
+
+def test_no_module_holds_its_own_chinese_messages() -> None:
+    held = {
+        name: found
+        for path in sorted(SRC.rglob("*.py"))
+        if not (name := path.relative_to(SRC).as_posix()).startswith(CJK_DATA)
+        and (found := chinese_literals(path.read_text(encoding="utf-8")))
+    }
+    assert held == {}, "move these messages to the catalogue (N_ / translations(lang))"
+
+
+def test_the_literal_finder_sees_chinese_outside_docstrings() -> None:
+    source = '"""模块说明。"""\nLABEL = {"en": "Yes", "zh-CN": "是的"}\nLOW = "\\u4e00"\n'
+    assert chinese_literals(source) == ["是的"]
+
+
+#: Pages of the privacy center outside center/ (public notices).
+CENTER_PAGES = ("web/templates/incidents/notice.html", "web/templates/incidents/notices.html")
+_RAW_DATE = re.compile(r"\.strftime\(|\.isoformat\(")
+
+
+def test_the_privacy_center_prints_dates_through_babel() -> None:
+    pages = sorted((SRC / "web/templates/center").glob("*.html"))
+    pages += [SRC / name for name in CENTER_PAGES]
+    raw = [p.name for p in pages if _RAW_DATE.search(p.read_text(encoding="utf-8"))]
+    assert raw == [], "use the |date or |datetime filter"

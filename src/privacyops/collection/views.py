@@ -29,7 +29,7 @@ from privacyops.collection.fields import FieldValueError, check_value
 from privacyops.db import utcnow
 from privacyops.policy.schema import Declaration
 from privacyops.web.deps import PUBLIC, SessionDep
-from privacyops.web.i18n import pick_language
+from privacyops.web.i18n import N_, pick_language, translations
 from privacyops.web.limits import allow_public_write
 from privacyops.web.templating import render_center
 
@@ -45,19 +45,19 @@ Short = Annotated[str, Form(max_length=5000)]
 Long = Annotated[str, Form(max_length=100_000)]
 
 #: Countries offered in the forms (the value is the ISO code the declaration types).
-COUNTRIES: list[tuple[str, str, str]] = [
-    ("CN", "China (mainland)", "中国（大陆）"),
-    ("HK", "Hong Kong SAR, China", "中国香港特别行政区"),
-    ("US", "United States", "美国"),
-    ("DE", "Germany", "德国"),
-    ("FR", "France", "法国"),
-    ("GB", "United Kingdom", "英国"),
-    ("JP", "Japan", "日本"),
-    ("KR", "South Korea", "韩国"),
-    ("SG", "Singapore", "新加坡"),
-    ("AU", "Australia", "澳大利亚"),
-    ("BR", "Brazil", "巴西"),
-    ("IN", "India", "印度"),
+COUNTRIES: list[tuple[str, str]] = [
+    ("CN", N_("China (mainland)")),
+    ("HK", N_("Hong Kong SAR, China")),
+    ("US", N_("United States")),
+    ("DE", N_("Germany")),
+    ("FR", N_("France")),
+    ("GB", N_("United Kingdom")),
+    ("JP", N_("Japan")),
+    ("KR", N_("South Korea")),
+    ("SG", N_("Singapore")),
+    ("AU", N_("Australia")),
+    ("BR", N_("Brazil")),
+    ("IN", N_("India")),
 ]
 
 
@@ -197,7 +197,7 @@ def _context(
         "errors": errors or {},
         "message": message,
         "sent": sent,
-        "countries": [(code, zh_name if zh else en) for code, en, zh_name in COUNTRIES],
+        "countries": [(code, translations(lang).gettext(name)) for code, name in COUNTRIES],
         "purpose_label": purpose.label.get("zh-CN" if zh else "en"),
         "category_label": category.label.get("zh-CN" if zh else "en"),
         "limits": limits,

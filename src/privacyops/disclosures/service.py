@@ -40,6 +40,7 @@ from privacyops.disclosures.models import Disclosure
 from privacyops.policy.schema import Declaration, Recipient
 from privacyops.rights.executors.extensions import AccessSection, register_access_section
 from privacyops.vault.service import Vault
+from privacyops.web.i18n import N_
 
 HOME_COUNTRY = "CN"
 ACCOUNTING_COLUMNS = (
@@ -297,8 +298,7 @@ def _accounting_rows(session: Session, subject_id: str) -> list[dict[str, Any]]:
 register_access_section(
     AccessSection(
         name="disclosures",
-        label_en="Disclosures of your data to recipients",
-        label_zh="向接收方提供您的数据的记录",
+        label=N_("Disclosures of your data to recipients"),
         columns=ACCOUNTING_COLUMNS,
         rows=_accounting_rows,
     )

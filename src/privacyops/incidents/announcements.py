@@ -29,17 +29,17 @@ from privacyops.policy import versions
 from privacyops.policy.loader import parse_declaration
 from privacyops.subjects.models import Subject, SubjectState
 from privacyops.vault.service import Vault
+from privacyops.web.i18n import translations
 
 
-def _summary(change: str, renew: list[str], zh: bool) -> str:
-    if zh:
-        text = "重大变更。" if change == "major" else "一般性更新。"
-        if renew:
-            text += f"以下用途需要您重新同意：{'、'.join(renew)}。"
-        return text
-    text = "A major change." if change == "major" else "A minor update."
+def _summary(change: str, renew: list[str], language: str) -> str:
+    words = translations(language)
+    major = change == "major"
+    text = words.gettext("A major change.") if major else words.gettext("A minor update.")
     if renew:
-        text += f" These purposes need your consent again: {', '.join(renew)}."
+        purposes = str(words.pgettext("list separator", ", ")).join(renew)
+        sentence = words.gettext("{change} These purposes need your consent again: {purposes}.")
+        text = sentence.format(change=text, purposes=purposes)
     return text
 
 
@@ -75,7 +75,7 @@ def announce_policy_version(
         context = {
             "version": row.version,
             "change": row.change_class,
-            "summary": _summary(row.change_class, renew, lang == "zh-CN"),
+            "summary": _summary(row.change_class, renew, lang),
             "policy_url": policy_url,
             "consent_required": consent_required,
             "effective_date": row.effective_date,
@@ -155,10 +155,13 @@ def _website_notice(
     if notice is None:
         notice = PublicNotice(slug=slug, kind=NoticeKind.POLICY.value, policy_version=version)
         session.add(notice)
-    notice.title_en = f"We updated our privacy policy (version {version})"
-    notice.title_zh = f"我们更新了隐私政策（版本 {version}）"
-    notice.body_en = _summary(change, renew, zh=False)
-    notice.body_zh = _summary(change, renew, zh=True)
+    notice.title_en, notice.title_zh = (
+        translations(lang).gettext("We updated our privacy policy (version %(version)s)")
+        % {"version": version}
+        for lang in ("en", "zh-CN")
+    )
+    notice.body_en = _summary(change, renew, "en")
+    notice.body_zh = _summary(change, renew, "zh-CN")
     notice.prominent, notice.published_at = prominent, now
     session.flush()
     return notice

@@ -30,6 +30,7 @@ from privacyops.policy.schema import Declaration
 from privacyops.subjects import records
 from privacyops.subjects.models import Subject
 from privacyops.vault.service import Vault
+from privacyops.web.i18n import N_, NP_, translations
 
 EMAIL_CATEGORIES = ("account", "contact")
 ZH_COUNTRIES = frozenset({"CN", "TW", "HK", "MO"})
@@ -73,14 +74,14 @@ def notice_context(
     declaration: Declaration, incident: Incident, language: str
 ) -> dict[str, object]:
     zh = language == "zh-CN"
+    words = translations(language)
     labels = {c.key: (c.label.zh_cn if zh else c.label.en) for c in declaration.categories}
     return {
         "reference": incident.reference,
         "nature": incident.description,
         "categories": [labels.get(key, key) for key in incident.categories],
-        "consequences": incident.consequences or ("正在评估。" if zh else "Still being assessed."),
-        "measures": incident.measures
-        or (["已控制事件。"] if zh else ["We contained the incident."]),
+        "consequences": incident.consequences or words.gettext("Still being assessed."),
+        "measures": incident.measures or [words.gettext("We contained the incident.")],
         "contact": reports.contact_point(declaration),
         "occurred_at": incident.detected_at,
     }
@@ -179,39 +180,46 @@ def delivery_status(*, session: Session, incident_id: str) -> dict[str, int]:
     return notify.batch_status(session=session, batch=incident_id)
 
 
+#: The public notice's headings, in order: nature, categories, consequences, measures, contact.
+PUBLIC_HEADINGS = (
+    N_("What happened"),
+    N_("Information involved"),
+    N_("What it may mean"),
+    NP_("incident notice", "What we did"),
+    N_("Questions"),
+)
+
+
+def _public_body(ctx: dict[str, object], language: str) -> str:
+    words = translations(language)
+    heads = [
+        str(words.pgettext(*head)) if isinstance(head, tuple) else words.gettext(head)
+        for head in PUBLIC_HEADINGS
+    ]
+    colon = str(words.pgettext("between a term and its explanation", ": "))
+    measures = ctx["measures"]
+    assert isinstance(measures, list)
+    cats = ctx["categories"]
+    assert isinstance(cats, list)
+    values = [
+        ctx["nature"],
+        str(words.pgettext("list separator", ", ")).join(cats),
+        ctx["consequences"],
+        str(words.pgettext("between phrases", "; ")).join(str(m) for m in measures),
+        ctx["contact"],
+    ]
+    return "\n\n".join(f"{head}{colon}{value}" for head, value in zip(heads, values, strict=True))
+
+
 def _public_texts(declaration: Declaration, incident: Incident) -> tuple[str, str, str, str]:
-    en, zh = (notice_context(declaration, incident, lang) for lang in ("en", "zh-CN"))
-
-    def body(ctx: dict[str, object], heads: tuple[str, ...]) -> str:
-        measures = ctx["measures"]
-        assert isinstance(measures, list)
-        cats = ctx["categories"]
-        assert isinstance(cats, list)
-        return "\n\n".join(
-            [
-                f"{heads[0]}: {ctx['nature']}",
-                f"{heads[1]}: {', '.join(cats)}",
-                f"{heads[2]}: {ctx['consequences']}",
-                f"{heads[3]}: " + "; ".join(str(m) for m in measures),
-                f"{heads[4]}: {ctx['contact']}",
-            ]
-        )
-
-    return (
-        f"Security incident notice {incident.reference}",
-        f"安全事件公告 {incident.reference}",
-        body(
-            en,
-            (
-                "What happened",
-                "Information involved",
-                "What it may mean",
-                "What we did",
-                "Questions",
-            ),
-        ),
-        body(zh, ("事件经过", "涉及的信息", "可能的影响", "我们已采取的措施", "联系我们")),
-    )
+    """Title and body in English and in Chinese (the public notice is bilingual)."""
+    texts = []
+    for language in ("en", "zh-CN"):
+        ctx = notice_context(declaration, incident, language)
+        title = translations(language).gettext("Security incident notice {reference}")
+        texts.append((title.format(reference=incident.reference), _public_body(ctx, language)))
+    (title_en, body_en), (title_zh, body_zh) = texts
+    return title_en, title_zh, body_en, body_zh
 
 
 def publish_public_notice(

@@ -25,7 +25,7 @@ from privacyops.rights.models import Channel, RequestType, RightsRequest, Verifi
 from privacyops.rights.second_point import second_point
 from privacyops.rights.verification import CODE_MINUTES
 from privacyops.web.deps import PUBLIC, SessionDep
-from privacyops.web.i18n import pick_language, translations
+from privacyops.web.i18n import N_, pick_language, translations
 from privacyops.web.limits import allow_public_write
 from privacyops.web.templating import render_center
 
@@ -36,23 +36,23 @@ Short = Annotated[str, Form(max_length=254)]
 Text = Annotated[str, Form(max_length=5000)]
 
 #: Countries offered in the form (others: "other", the default regime applies).
-COUNTRIES: list[tuple[str, str, str]] = [
-    ("CN", "China (mainland)", "中国（大陆）"),
-    ("US", "United States", "美国"),
-    ("DE", "Germany", "德国"),
-    ("FR", "France", "法国"),
-    ("IT", "Italy", "意大利"),
-    ("ES", "Spain", "西班牙"),
-    ("NL", "Netherlands", "荷兰"),
-    ("GB", "United Kingdom", "英国"),
-    ("CA", "Canada", "加拿大"),
-    ("AU", "Australia", "澳大利亚"),
-    ("JP", "Japan", "日本"),
-    ("KR", "South Korea", "韩国"),
-    ("SG", "Singapore", "新加坡"),
-    ("TH", "Thailand", "泰国"),
-    ("IN", "India", "印度"),
-    ("BR", "Brazil", "巴西"),
+COUNTRIES: list[tuple[str, str]] = [
+    ("CN", N_("China (mainland)")),
+    ("US", N_("United States")),
+    ("DE", N_("Germany")),
+    ("FR", N_("France")),
+    ("IT", N_("Italy")),
+    ("ES", N_("Spain")),
+    ("NL", N_("Netherlands")),
+    ("GB", N_("United Kingdom")),
+    ("CA", N_("Canada")),
+    ("AU", N_("Australia")),
+    ("JP", N_("Japan")),
+    ("KR", N_("South Korea")),
+    ("SG", N_("Singapore")),
+    ("TH", N_("Thailand")),
+    ("IN", N_("India")),
+    ("BR", N_("Brazil")),
 ]
 
 #: Refusals shown to a requester, in their language (service messages are for staff and logs).
@@ -88,10 +88,10 @@ def _rights(request: Request, lang: Lang) -> list[dict[str, str]]:
 
 def _form_context(request: Request, **extra: Any) -> dict[str, Any]:
     lang = _lang(request)
-    zh = lang == "zh-CN"
+    words = translations(lang)
     return {
         "rights": _rights(request, lang),
-        "countries": [(code, zh_name if zh else en) for code, en, zh_name in COUNTRIES],
+        "countries": [(code, words.gettext(name)) for code, name in COUNTRIES],
         "values": {},
         **extra,
     }
@@ -239,7 +239,7 @@ def _status_page(
         "needs_second": found.verification_level == VerificationLevel.REASONABLY_HIGH,
         "awaiting_staff": bool(facts.get("awaiting_staff")),
         "outcome": outcome,
-        "action": messages.ACTIONS.get(found.type, ("", ""))[1 if lang == "zh-CN" else 0],
+        "action": messages.action_text(found.type, lang),
         "is_package": found.type in (RequestType.ACCESS, RequestType.PORTABILITY),
         "message": request.query_params.get("message"),
         "error": error,

@@ -29,45 +29,31 @@ from privacyops.subjects.models import SubjectState
 from privacyops.vault.blind_index import IdentityKind
 from privacyops.vault.errors import VaultError
 from privacyops.vault.service import Vault
+from privacyops.web.i18n import N_, format_date, translations
 
-__all__ = ["ACTIONS", "status_url"]
+__all__ = ["ACTIONS", "action_text", "status_url"]
 
 
-ACTIONS: dict[str, tuple[str, str]] = {
-    "access": (
-        "We prepared a copy of the personal information we hold about you.",
-        "我们已准备好我们持有的您的个人信息副本。",
+#: What was done, per request type, told to the requester in their language.
+ACTIONS: dict[str, str] = {
+    "access": N_("We prepared a copy of the personal information we hold about you."),
+    "portability": N_("We prepared your information as machine-readable files (JSON and CSV)."),
+    "deletion": N_("We deleted your personal information and destroyed the key that protected it."),
+    "correction": N_("We replaced the information you asked us to correct."),
+    "restriction": N_("We limited the processing of your information to what is essential."),
+    "objection": N_(
+        "We stopped the processing based on our legitimate interests that you objected to."
     ),
-    "portability": (
-        "We prepared your information as machine-readable files (JSON and CSV).",
-        "我们已将您的信息整理为机器可读的文件（JSON 和 CSV）。",
-    ),
-    "deletion": (
-        "We deleted your personal information and destroyed the key that protected it.",
-        "我们已删除您的个人信息，并销毁了保护这些信息的密钥。",
-    ),
-    "correction": (
-        "We replaced the information you asked us to correct.",
-        "我们已更正您要求更正的信息。",
-    ),
-    "restriction": (
-        "We limited the processing of your information to what is essential.",
-        "我们已将对您信息的处理限制在必要范围内。",
-    ),
-    "objection": (
-        "We stopped the processing based on our legitimate interests that you objected to.",
-        "我们已停止您所反对的、基于合法利益的处理。",
-    ),
-    "withdraw_consent": (
-        "We recorded the withdrawal of your consent; it applies from now on.",
-        "我们已记录您撤回同意，自即刻起生效。",
-    ),
-    "complaint": (
-        "We passed your complaint to our privacy officer, who will reply to you.",
-        "我们已将您的投诉转交隐私负责人，其将答复您。",
-    ),
-    "inquiry": ("We answered your question.", "我们已答复您的问题。"),
+    "withdraw_consent": N_("We recorded the withdrawal of your consent; it applies from now on."),
+    "complaint": N_("We passed your complaint to our privacy officer, who will reply to you."),
+    "inquiry": N_("We answered your question."),
 }
+
+
+def action_text(request_type: str, lang: str) -> str:
+    """What was done for a request of ``request_type``, in ``lang`` ("" for an unknown type)."""
+    message = ACTIONS.get(request_type)
+    return translations(lang).gettext(message) if message else ""
 
 
 def status_url(settings: Settings, token: str) -> str:
@@ -146,6 +132,7 @@ def _send(
 
 def _kept(request: RightsRequest, outcome: Mapping[str, Any]) -> list[dict[str, str]]:
     zh = request.language == "zh-CN"
+    words = translations(request.language)
     lines = []
     for line in outcome.get("kept", []) or []:
         if not isinstance(line, Mapping):
@@ -154,7 +141,11 @@ def _kept(request: RightsRequest, outcome: Mapping[str, Any]) -> list[dict[str, 
         what = str(line.get("label_zh" if zh else "label_en") or line.get("category", ""))
         why = str(line.get("law", ""))
         if until:
-            why += f"（至 {until}）" if zh else f" (until {until})"
+            try:
+                day = format_date(until, request.language)
+            except ValueError:
+                day = until
+            why = words.gettext("%(law)s (until %(date)s)") % {"law": why, "date": day}
         lines.append({"what": what, "why": why})
     return lines
 
@@ -167,12 +158,11 @@ def _completed_notice(
     download_token: str | None,
 ) -> None:
     outcome = (request.facts or {}).get("outcome", {})
-    en, zh = ACTIONS.get(request.type, ("", ""))
     secret: dict[str, Any] = {}
     context: dict[str, Any] = {
         "request_id": request.id,
         "request_type": request.type,
-        "actions": [zh if request.language == "zh-CN" else en],
+        "actions": [action_text(request.type, request.language)],
         "kept": _kept(request, outcome),
     }
     if download_token is None and request.type in (RequestType.ACCESS, RequestType.PORTABILITY):

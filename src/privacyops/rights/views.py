@@ -92,7 +92,7 @@ async def queue_page(
         "rows": [(r, lookups.deadline_status(r, now), lookups.due_of(r)) for r in rows],
         "status": status,
         "types": [t.value for t in RequestType],
-        "countries": [(code, en) for code, en, _ in COUNTRIES],
+        "countries": COUNTRIES,
         "overdue": len(overdue_requests(session=session, now=now)),
         "error": request.query_params.get("error"),
     }

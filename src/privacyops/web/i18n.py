@@ -31,6 +31,11 @@ def N_(message: str) -> str:  # noqa: N802 - the name pybabel looks for
     return message
 
 
+def NP_(context: str, message: str) -> tuple[str, str]:  # noqa: N802 - a pybabel keyword
+    """Marks a message with a context (``-k NP_:1c,2``), translated later with pgettext."""
+    return (context, message)
+
+
 def pick_language(request: Request) -> str:
     """The `lang` query parameter, then the cookie, then Accept-Language, then English."""
     for candidate in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):

@@ -16,6 +16,7 @@ from privacyops.policy.base import Lang
 from privacyops.policy.render import wording
 from privacyops.policy.render.blocks import bullets, table
 from privacyops.policy.schema import Declaration
+from privacyops.web.i18n import N_, NP_
 
 LINKED = "DATA_LINKED_TO_YOU"
 NOT_LINKED = "DATA_NOT_LINKED_TO_YOU"
@@ -89,17 +90,17 @@ def app_privacy_details(
     return details
 
 
-_GROUPS: dict[str, tuple[str, str]] = {
-    "tracking": ("Data Used to Track You", "用于跟踪您的数据"),
-    "linked": ("Data Linked to You", "与您关联的数据"),
-    "not_linked": ("Data Not Linked to You", "未与您关联的数据"),
+_GROUPS: dict[str, str] = {
+    "tracking": N_("Data Used to Track You"),
+    "linked": N_("Data Linked to You"),
+    "not_linked": N_("Data Not Linked to You"),
 }
-_HEAD: dict[str, tuple[str, str]] = {
-    "type": ("Data type", "数据类型"),
-    "group": ("Apple category", "Apple 类别"),
-    "purposes": ("Purposes", "用途"),
-    "linked": ("Linked to you", "与您关联"),
-    "tracking": ("Used to track you", "用于跟踪"),
+_HEAD: dict[str, wording.Message] = {
+    "type": N_("Data type"),
+    "group": N_("Apple category"),
+    "purposes": NP_("App Store label", "Purposes"),
+    "linked": N_("Linked to you"),
+    "tracking": N_("Used to track you"),
 }
 
 

@@ -25,6 +25,7 @@ from privacyops.policy.base import Lang
 from privacyops.policy.render import wording
 from privacyops.policy.render.blocks import Block, table, terms
 from privacyops.policy.schema import Declaration
+from privacyops.web.i18n import N_
 
 TRUE = "true"
 FALSE = "false"
@@ -197,20 +198,20 @@ class _Filler:
         raise ValueError(f"unrecognised Data safety row: {question},{response}")
 
 
-_HEAD: dict[str, tuple[str, str]] = {
-    "type": ("Data type", "数据类型"),
-    "handling": ("Collected / shared", "收集/共享"),
-    "required": ("Required", "是否必需"),
-    "collect": ("Why collected", "收集目的"),
-    "share": ("Why shared", "共享目的"),
-    "encrypted": ("Encrypted in transit", "传输过程加密"),
-    "deletion_url": ("Account deletion", "账户删除"),
-    "deletion": ("Users can ask for deletion", "支持用户请求删除"),
+_HEAD: dict[str, str] = {
+    "type": N_("Data type"),
+    "handling": N_("Collected / shared"),
+    "required": N_("Required"),
+    "collect": N_("Why collected"),
+    "share": N_("Why shared"),
+    "encrypted": N_("Encrypted in transit"),
+    "deletion_url": N_("Account deletion"),
+    "deletion": N_("Users can ask for deletion"),
 }
-_HANDLING: dict[tuple[bool, bool], tuple[str, str]] = {
-    (True, False): ("Collected", "收集"),
-    (False, True): ("Shared", "共享"),
-    (True, True): ("Collected and shared", "收集并共享"),
+_HANDLING: dict[tuple[bool, bool], str] = {
+    (True, False): N_("Collected"),
+    (False, True): N_("Shared"),
+    (True, True): N_("Collected and shared"),
 }
 
 

@@ -15,30 +15,32 @@ from privacyops.policy.render import wording
 from privacyops.policy.render.blocks import table
 from privacyops.policy.retention import AccountLife, ConsentLife, Fixed, Legal
 from privacyops.policy.schema import Declaration
+from privacyops.web.i18n import N_, NP_
 
-COLUMNS: dict[str, tuple[str, str]] = {
-    "controller": ("Controller", "个人信息处理者"),
-    "controller_contact": ("Controller contact", "处理者联系方式"),
-    "category_key": ("Category key", "类别标识"),
-    "category": ("Data category", "信息类别"),
-    "fides_category": ("Taxonomy category", "分类体系类别"),
-    "fields": ("Fields", "字段"),
-    "sensitive": ("Sensitive", "敏感信息"),
-    "data_subjects": ("Data subjects", "个人信息主体"),
-    "source": ("Source", "来源"),
-    "purpose_key": ("Purpose key", "目的标识"),
-    "purpose": ("Purpose", "处理目的"),
-    "fides_use": ("Taxonomy use", "分类体系用途"),
-    "lawful_basis_gdpr": ("Lawful basis (GDPR)", "法律依据（GDPR）"),
-    "lawful_basis_pipl": ("Lawful basis (PIPL)", "法律依据（个人信息保护法）"),
-    "consent_required": ("Consent required", "是否需要同意"),
-    "recipients": ("Recipients", "接收方"),
-    "transfers": ("Cross-border transfers", "跨境传输"),
-    "safeguards": ("Transfer safeguards", "跨境传输保护措施"),
-    "storage_regions": ("Storage regions", "存储地区"),
-    "retention": ("Retention", "保存期限"),
-    "retention_rule": ("Retention rule", "保存规则"),
-    "security_measures": ("Security measures", "安全措施"),
+#: Column keys (the CSV header, stable) and the heading each has in the HTML table.
+COLUMNS: dict[str, wording.Message] = {
+    "controller": N_("Controller"),
+    "controller_contact": N_("Controller contact"),
+    "category_key": N_("Category key"),
+    "category": N_("Data category"),
+    "fides_category": N_("Taxonomy category"),
+    "fields": N_("Fields"),
+    "sensitive": N_("Sensitive"),
+    "data_subjects": N_("Data subjects"),
+    "source": N_("Source"),
+    "purpose_key": N_("Purpose key"),
+    "purpose": NP_("records of processing", "Purpose"),
+    "fides_use": N_("Taxonomy use"),
+    "lawful_basis_gdpr": N_("Lawful basis (GDPR)"),
+    "lawful_basis_pipl": N_("Lawful basis (PIPL)"),
+    "consent_required": N_("Consent required"),
+    "recipients": N_("Recipients"),
+    "transfers": N_("Cross-border transfers"),
+    "safeguards": N_("Transfer safeguards"),
+    "storage_regions": N_("Storage regions"),
+    "retention": N_("Retention"),
+    "retention_rule": N_("Retention rule"),
+    "security_measures": N_("Security measures"),
 }
 
 
@@ -115,6 +117,6 @@ def ropa_html(decl: Declaration, lang: Lang = "en") -> str:
     rows = ropa_rows(decl, lang)
     head = [wording.pick(COLUMNS[key], lang) for key in COLUMNS]
     body = [[row[key] for key in COLUMNS] for row in rows]
-    title = "Records of processing activities" if lang == "en" else "个人信息处理活动记录"
+    title = wording.pick(N_("Records of processing activities"), lang)
     blocks = [table(head, body, css="ropa")]
     return wording.render("fragment.html", css="ropa", lang=lang, title=title, blocks=blocks)

@@ -18,15 +18,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from privacyops.policy.base import Lang
 from privacyops.policy.retention import AccountLife, ConsentLife, Fixed, Legal
 from privacyops.web import i18n
-from privacyops.web.i18n import N_
+from privacyops.web.i18n import N_, NP_
 
-#: Legacy two-language pairs some store renderers still carry: (English, Chinese).
-Pair = tuple[str, str]
-
-
-def NP_(context: str, message: str) -> tuple[str, str]:  # noqa: N802 - a pybabel keyword
-    """Marks a message with a context (``-k NP_:1c,2``), translated later."""
-    return (context, message)
+#: A catalogue message id, or a (context, message id) pair marked with ``NP_``.
+Message = str | tuple[str, str]
 
 
 LABELS: dict[str, str] = {
@@ -116,10 +111,10 @@ MECHANISMS: dict[str, str] = {
 }
 
 
-def pick(text: str | Pair, lang: Lang) -> str:
-    """``text`` in ``lang``: a catalogue message id, or a legacy (English, Chinese) pair."""
+def pick(text: Message, lang: Lang) -> str:
+    """``text`` in ``lang``: a catalogue message id, with its context if it has one."""
     if isinstance(text, tuple):
-        return text[0] if lang == "en" else text[1]
+        return str(i18n.translations(lang).pgettext(*text))
     return i18n.translations(lang).gettext(text)
 
 

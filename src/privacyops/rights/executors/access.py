@@ -44,6 +44,7 @@ from privacyops.subjects.models import PersonalRecord, SubjectState
 from privacyops.subjects.records import StoredValue
 from privacyops.telemetry import service as telemetry
 from privacyops.telemetry.models import VALUE_COLUMNS
+from privacyops.web.i18n import N_, translations
 
 PACKAGE_DAYS = 14
 REQUEST_COLUMNS = ("id", "type", "status", "channel", "received_at", "due_at", "closed_at")
@@ -176,39 +177,41 @@ def _files(path: str) -> tuple[str, ...]:
 _Section = tuple[str, export.SectionInfo, tuple[str, ...], Any]
 
 
-def _section(name: str, label_en: str, label_zh: str) -> export.SectionInfo:
-    return export.SectionInfo(name, label_en, label_zh, files=_files(name))
+def _section(name: str, label: str) -> export.SectionInfo:
+    """A section titled ``label`` (a catalogue message id) in English and Chinese."""
+    label_zh = translations("zh-CN").gettext(label)
+    return export.SectionInfo(name, label, label_zh, files=_files(name))
 
 
 def _other_sections(session: Session, subject_id: str) -> Iterator[_Section]:
     yield (
         "consent",
-        _section("consent", "Consent history", "同意记录"),
+        _section("consent", N_("Consent history")),
         CONSENT_COLUMNS,
         export.flat_rows(_consent(session, subject_id), CONSENT_COLUMNS),
     )
     yield (
         "telemetry",
-        _section("telemetry", "Readings of your devices", "您的设备上报的数据"),
+        _section("telemetry", N_("Readings of your devices")),
         TELEMETRY_COLUMNS,
         _telemetry(session, subject_id),
     )
     yield (
         "requests",
-        _section("requests", "Your privacy requests", "您的权利请求"),
+        _section("requests", N_("Your privacy requests")),
         REQUEST_COLUMNS,
         export.flat_rows(_requests(session, subject_id), REQUEST_COLUMNS),
     )
     yield (
         "text_findings",
-        _section("text_findings", "Personal data found in your messages", "消息中识别的个人信息"),
+        _section("text_findings", N_("Personal data found in your messages")),
         FINDING_COLUMNS,
         export.flat_rows(_findings(session, subject_id), FINDING_COLUMNS),
     )
     for extra in extensions.access_sections():
         yield (
             extra.name,
-            _section(extra.name, extra.label_en, extra.label_zh),
+            _section(extra.name, extra.label),
             extra.columns,
             export.flat_rows(extra.rows(session, subject_id), extra.columns),
         )

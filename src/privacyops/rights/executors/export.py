@@ -29,6 +29,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from privacyops.policy.schema import DataCategory, Declaration
 from privacyops.subjects.records import StoredValue
+from privacyops.web.i18n import translations
 
 SPOOL_BYTES = 1 << 20
 COPY_BYTES = 64 * 1024
@@ -188,22 +189,24 @@ def _environment() -> Environment:
 
 def retention_text(decl: DataCategory, lang: str) -> str:
     rule = decl.retention
-    zh = lang != "en"
+    words = translations(lang)
     if rule.kind == "account_life":
         days = rule.grace_days
-        return (
-            f"账户存续期间及注销后 {days} 天" if zh else f"while the account exists + {days} days"
+        text = words.ngettext(
+            "while the account exists + {num} day", "while the account exists + {num} days", days
         )
+        return text.format(num=days)
     if rule.kind == "consent_life":
         days = rule.grace_days
-        return f"同意有效期间及撤回后 {days} 天" if zh else f"while consent stands + {days} days"
+        text = words.ngettext(
+            "while consent stands + {num} day", "while consent stands + {num} days", days
+        )
+        return text.format(num=days)
     if rule.kind == "fixed":
-        return f"收集后 {rule.days} 天" if zh else f"{rule.days} days from collection"
-    return (
-        f"法定期限 {rule.years} 年（{rule.law}）"
-        if zh
-        else f"{rule.years} years by law ({rule.law})"
-    )
+        text = words.ngettext("{num} day from collection", "{num} days from collection", rule.days)
+        return text.format(num=rule.days)
+    text = words.ngettext("{num} year by law ({law})", "{num} years by law ({law})", rule.years)
+    return text.format(num=rule.years, law=rule.law)
 
 
 def category_facts(declaration: Declaration, key: str) -> dict[str, Any]:

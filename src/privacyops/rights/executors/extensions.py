@@ -36,8 +36,9 @@ AccessRows = Callable[[Session, str], Iterable[Mapping[str, Any]]]
 class AccessSection:
     name: str
     """File name in the package (``orders`` -> ``orders.json``, ``orders.csv``)."""
-    label_en: str
-    label_zh: str
+    label: str
+    """The section's title in English, a catalogue message id (``N_``): the package
+    summary shows it in English and Chinese."""
     columns: tuple[str, ...]
     rows: AccessRows
 
