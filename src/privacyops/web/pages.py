@@ -123,7 +123,7 @@ def _attention(request: Request, session: Session, principal: staff.Principal) -
             items.append(
                 Attention(
                     kind="overdue" if state.status == "overdue" else "due",
-                    what=say("%(reference)s: notify %(audience)s (%(regime)s)")
+                    what=say(N_("%(reference)s: notify %(audience)s (%(regime)s)"))
                     % {
                         "reference": incident.reference,
                         "audience": say(state.audience),
