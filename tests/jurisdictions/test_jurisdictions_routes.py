@@ -291,3 +291,16 @@ def test_an_unknown_regime_page_is_not_found(auditor: TestClient) -> None:
     response = auditor.get("/admin/jurisdictions/XX")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_the_calculators_answer_in_chinese_when_asked(auditor: TestClient) -> None:
+    page = auditor.get(
+        "/admin/jurisdictions?lang=zh-CN&regime=CN&received_at=2025-09-26T10:00&zone=regime"
+    )
+    assert (
+        "CN：<strong>2025-10-23</strong> 到期（当日结束时，Asia/Shanghai），由法律决定。"
+        in page.text
+    )
+    refused = auditor.get("/admin/jurisdictions?lang=zh-CN&regime=CN&received_at=soon")
+    assert "收到时间：&#39;soon&#39; 不是日期和时间" in refused.text
+    assert auditor.get("/admin/jurisdictions?lang=en").text.count("司法辖区") == 0

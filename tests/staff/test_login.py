@@ -146,3 +146,17 @@ def test_open_redirects_through_login_are_refused(
         follow_redirects=False,
     )
     assert response.headers["location"] == "/admin"
+
+
+def test_the_login_page_and_its_refusal_speak_the_chosen_language(
+    make_staff: Callable[..., int], new_client: Callable[[], TestClient]
+) -> None:
+    make_staff("dana", Role.PRIVACY_OFFICER)
+    client = new_client()
+    page = client.get("/admin/login?lang=zh-CN")
+    assert "<h1>员工登录</h1>" in page.text
+    refused = client.post("/admin/login", data={"username": "dana", "password": "wrong"})
+    assert refused.status_code == 401
+    assert "用户名不存在或密码错误" in refused.text  # the language cookie was kept
+    english = new_client().post("/admin/login", data={"username": "dana", "password": "wrong"})
+    assert "unknown username or wrong password" in english.text

@@ -16,8 +16,8 @@ from privacyops.policy.render.cookies import cookie_rows
 from privacyops.policy.schema import Declaration
 from privacyops.staff.permissions import Permission
 from privacyops.web.deps import PUBLIC, SessionDep, require_page
-from privacyops.web.i18n import pick_language
-from privacyops.web.templating import render_admin, render_center
+from privacyops.web.i18n import N_, pick_language, translations
+from privacyops.web.templating import render_admin, render_center, staff_language
 
 router = APIRouter(include_in_schema=False)
 
@@ -71,8 +71,13 @@ async def consent_console(
     request: Request, session: SessionDep, days: Annotated[int, Query(ge=7, le=366)] = 90
 ) -> Response:
     found = reports.report(session=session, days=days)
-    declared = {p.key: p.label.en for p in _declaration(request).purposes}
-    declared[SALE_SHARING] = "Sale or sharing, targeted ads (opt-out)"
+    lang = staff_language(request)
+    say = translations(lang).gettext
+    declared = {
+        p.key: p.label.get("zh-CN" if lang == "zh-CN" else "en")
+        for p in _declaration(request).purposes
+    }
+    declared[SALE_SHARING] = say(N_("Sale or sharing, targeted ads (opt-out)"))
     return await render_admin(
         request,
         "admin/consent_index.html",
@@ -81,7 +86,9 @@ async def consent_console(
             "days": days,
             "labels": declared,
             "chart": stacked_days(
-                found.days(), title=f"Consent decisions per day, last {days} days (UTC)"
+                found.days(),
+                title=say(N_("Consent decisions per day, last %(days)s days (UTC)"))
+                % {"days": days},
             ),
             "scan": scans.latest(session=session),
             "states": reports.STATES,

@@ -12,7 +12,7 @@ from privacyops.disclosures import authority, counters, register, service
 from privacyops.errors import AppError
 from privacyops.staff.permissions import Permission
 from privacyops.web.deps import SessionDep, current_principal, require_page
-from privacyops.web.templating import render_admin
+from privacyops.web.templating import render_admin, staff_language
 
 router = APIRouter(include_in_schema=False)
 AUTHORITY_PAGE = "/admin/authority-requests"
@@ -30,7 +30,11 @@ def _refused(error: service.DisclosureError) -> AppError:
 
 @router.get("/admin/recipients", dependencies=[require_page(Permission.REPORTS_READ).dep])
 async def recipients_page(request: Request) -> Response:
-    entries = register.register(request.app.state.policy.declaration, today=utcnow().date())
+    entries = register.register(
+        request.app.state.policy.declaration,
+        today=utcnow().date(),
+        lang="zh-CN" if staff_language(request) == "zh-CN" else "en",
+    )
     return await render_admin(request, "disclosures/recipients.html", {"entries": entries})
 
 

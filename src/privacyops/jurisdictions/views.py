@@ -16,7 +16,8 @@ from privacyops.jurisdictions.api import promise, regime_or_404, restore_plus
 from privacyops.jurisdictions.schemas import BreachClock, Deadline
 from privacyops.staff.permissions import Permission
 from privacyops.web.deps import require_page
-from privacyops.web.templating import render_admin
+from privacyops.web.i18n import N_, translations
+from privacyops.web.templating import render_admin, staff_language
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,10 +26,21 @@ REGIME_ZONE = "regime"
 """Zone choice meaning "the regime's own local time" (for the EU, the member state's)."""
 
 FormValue = Annotated[str, Query(max_length=40)]
+FIELDS = (N_("received at"), N_("aware at"))
 
 
 class FormError(ValueError):
     """A calculator input the page shows back instead of refusing the request."""
+
+    def __init__(self, message: str, **values: str) -> None:
+        super().__init__(message % values)
+        self.message, self.values = message, values
+
+    def said(self, request: Request) -> str:
+        """The message in the console's language (the names in it too)."""
+        say = translations(staff_language(request)).gettext
+        named = {key: say(v) if v in FIELDS else v for key, v in self.values.items()}
+        return say(self.message) % named
 
 
 @dataclass(frozen=True)
@@ -58,13 +70,17 @@ def _instant(raw: str, zone: tzinfo, name: str) -> datetime:
     try:
         value = datetime.fromisoformat(restore_plus(raw))
     except ValueError:
-        raise FormError(f"{name}: {raw!r} is not a date and time (YYYY-MM-DDTHH:MM)") from None
+        raise FormError(
+            N_("%(name)s: %(raw)s is not a date and time (YYYY-MM-DDTHH:MM)"),
+            name=name,
+            raw=repr(raw),
+        ) from None
     return value if value.tzinfo is not None else value.replace(tzinfo=zone)
 
 
 def _zone(choice: str) -> ZoneInfo:
     if choice not in zone_choices():
-        raise FormError(f"unknown time zone {choice!r}")
+        raise FormError(N_("unknown time zone %(zone)s"), zone=repr(choice))
     return ZoneInfo(choice)
 
 
@@ -79,27 +95,29 @@ def _deadline(
         terms = promise(request)
         answer = service.request_deadline(
             regime=rules.code,
-            received_at=_instant(received_at, shown, "received at"),
+            received_at=_instant(received_at, shown, FIELDS[0]),
             promised_days=terms.days,
             promised_business_days=terms.business_days,
             country=country_code,
         )
-    except (FormError, service.InvalidPlaceError) as error:
+    except FormError as error:
+        return error.said(request)
+    except service.InvalidPlaceError as error:
         return str(error)
     return DeadlineResult(answer=answer, zone=local)
 
 
 def _breach(
-    regimes: list[str], aware_at: str, zone: str, major: bool, cii: bool
+    request: Request, regimes: list[str], aware_at: str, zone: str, major: bool, cii: bool
 ) -> BreachResult | str:
     if not regimes:
-        return "pick at least one regime"
+        return FormError(N_("pick at least one regime")).said(request)
     codes = [regime_or_404(code, "regimes").code for code in regimes]
     try:
         shown = _zone(zone)
-        aware = _instant(aware_at, shown, "aware at")
+        aware = _instant(aware_at, shown, FIELDS[1])
     except FormError as error:
-        return str(error)
+        return error.said(request)
     clocks = service.breach_clocks(
         regimes=codes, aware_at=aware, major=major, critical_infrastructure=cii
     )
@@ -142,7 +160,7 @@ async def jurisdictions_page(
         "deadline": _deadline(request, regime, received_at, zone, country)
         if regime and received_at
         else None,
-        "breach": _breach(chosen, aware_at, aware_zone, major, cii) if aware_at else None,
+        "breach": _breach(request, chosen, aware_at, aware_zone, major, cii) if aware_at else None,
     }
     return await render_admin(request, "admin/jurisdictions/index.html", context)
 

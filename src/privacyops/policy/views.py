@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -14,17 +15,17 @@ from privacyops.policy.api import LangQuery, attachment, store
 from privacyops.policy.loader import DeclarationError
 from privacyops.staff.permissions import Permission
 from privacyops.web.deps import PUBLIC, CurrentPrincipal, SessionDep, require_page
-from privacyops.web.i18n import pick_language
-from privacyops.web.templating import render_admin, render_center, trusted_html
+from privacyops.web.i18n import N_, pick_language, translations
+from privacyops.web.templating import render_admin, render_center, staff_language, trusted_html
 
 router = APIRouter(include_in_schema=False)
 
 DOCUMENTS = {
-    "page": "Public policy page",
-    "apple": "Apple App Privacy",
-    "datasafety": "Google Play Data safety",
-    "ropa": "Records of processing",
-    "cookies": "Cookie table",
+    "page": N_("Public policy page"),
+    "apple": N_("Apple App Privacy"),
+    "datasafety": N_("Google Play Data safety"),
+    "ropa": N_("Records of processing"),
+    "cookies": N_("Cookie table"),
 }
 
 
@@ -77,7 +78,12 @@ async def policy_home(request: Request, session: SessionDep) -> Response:
         "in_sync": latest is not None and latest.sha256 == versions.digest(current.source),
         "versions": versions.list_versions(session=session),
         "documents": DOCUMENTS,
-        "message": request.query_params.get("message"),
+        "message": translations(staff_language(request)).gettext(
+            N_("Published version %(version)s")
+        )
+        % {"version": published}
+        if (published := request.query_params.get("published"))
+        else None,
     }
     return await render_admin(request, "admin/policy/home.html", context)
 
@@ -103,9 +109,7 @@ async def policy_publish(
             "error": str(error),
         }
         return await render_admin(request, "admin/policy/home.html", context, status=409)
-    return RedirectResponse(
-        f"/admin/policy?message=Published+version+{row.version}", status_code=303
-    )
+    return RedirectResponse(f"/admin/policy?published={quote(row.version)}", status_code=303)
 
 
 @router.get("/admin/policy/diff", dependencies=[require_page(Permission.POLICY_READ).dep])
@@ -131,15 +135,15 @@ async def policy_document(request: Request, document: str, lang: LangQuery = "en
     elif document == "apple":
         body = render.apple_html(decl, lang)
         downloads = [
-            ("apple.json", "App Privacy answers (JSON)"),
-            ("app_privacy_details.json", "fastlane upload file"),
+            ("apple.json", N_("App Privacy answers (JSON)")),
+            ("app_privacy_details.json", N_("fastlane upload file")),
         ]
     elif document == "datasafety":
         body = render.datasafety_html(decl, lang)
-        downloads = [("datasafety.csv", "Play Console import CSV")]
+        downloads = [("datasafety.csv", N_("Play Console import CSV"))]
     elif document == "ropa":
         body = render.ropa_html(decl, lang)
-        downloads = [(f"ropa.csv?lang={lang}", "Records of processing (CSV)")]
+        downloads = [(f"ropa.csv?lang={lang}", N_("Records of processing (CSV)"))]
     elif document == "cookies":
         body = render.cookies_html(decl, lang)
     else:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from privacyops.web.i18n import N_
+
 
 class Role(StrEnum):
     ADMIN = "admin"
@@ -83,28 +85,28 @@ API_SCOPES = frozenset(
 )
 
 DESCRIPTIONS: dict[Permission, str] = {
-    Permission.CONSOLE_VIEW: "Open the admin console.",
-    Permission.STAFF_MANAGE: "Create, disable and re-role staff users.",
-    Permission.API_CLIENTS_MANAGE: "Issue and revoke API keys for integrations.",
-    Permission.AUDIT_READ: "Read the audit log.",
-    Permission.AUDIT_VERIFY: "Run the audit chain verifier.",
-    Permission.POLICY_READ: "Read the declaration and its derived outputs.",
-    Permission.POLICY_PUBLISH: "Publish a new policy version.",
-    Permission.SUBJECTS_READ: "Find data subjects and see their data masked.",
-    Permission.SUBJECTS_READ_PERSONAL: "See personal values unmasked.",
-    Permission.SUBJECTS_WRITE: "Change data subjects and their data.",
-    Permission.REQUESTS_READ: "See rights requests.",
-    Permission.REQUESTS_VERIFY: "Verify a requester's identity.",
-    Permission.REQUESTS_MANAGE: "Approve, deny, extend and execute rights requests.",
-    Permission.CONSENT_READ: "Read consent records and reports.",
-    Permission.CONSENT_WRITE: "Record consent choices.",
-    Permission.INTAKE_WRITE: "Send personal data in through the intake API.",
-    Permission.TELEMETRY_WRITE: "Send device telemetry.",
-    Permission.INCIDENTS_READ: "Read the incident register.",
-    Permission.INCIDENTS_MANAGE: "Record and notify incidents.",
-    Permission.RETENTION_MANAGE: "Run sweeps and set legal holds.",
-    Permission.REPORTS_READ: "Read reports and metrics.",
-    Permission.SOURCES_READ: "See external sources' health, check them, and dry-run erasures.",
+    Permission.CONSOLE_VIEW: N_("Open the admin console."),
+    Permission.STAFF_MANAGE: N_("Create, disable and re-role staff users."),
+    Permission.API_CLIENTS_MANAGE: N_("Issue and revoke API keys for integrations."),
+    Permission.AUDIT_READ: N_("Read the audit log."),
+    Permission.AUDIT_VERIFY: N_("Run the audit chain verifier."),
+    Permission.POLICY_READ: N_("Read the declaration and its derived outputs."),
+    Permission.POLICY_PUBLISH: N_("Publish a new policy version."),
+    Permission.SUBJECTS_READ: N_("Find data subjects and see their data masked."),
+    Permission.SUBJECTS_READ_PERSONAL: N_("See personal values unmasked."),
+    Permission.SUBJECTS_WRITE: N_("Change data subjects and their data."),
+    Permission.REQUESTS_READ: N_("See rights requests."),
+    Permission.REQUESTS_VERIFY: N_("Verify a requester's identity."),
+    Permission.REQUESTS_MANAGE: N_("Approve, deny, extend and execute rights requests."),
+    Permission.CONSENT_READ: N_("Read consent records and reports."),
+    Permission.CONSENT_WRITE: N_("Record consent choices."),
+    Permission.INTAKE_WRITE: N_("Send personal data in through the intake API."),
+    Permission.TELEMETRY_WRITE: N_("Send device telemetry."),
+    Permission.INCIDENTS_READ: N_("Read the incident register."),
+    Permission.INCIDENTS_MANAGE: N_("Record and notify incidents."),
+    Permission.RETENTION_MANAGE: N_("Run sweeps and set legal holds."),
+    Permission.REPORTS_READ: N_("Read reports and metrics."),
+    Permission.SOURCES_READ: N_("See external sources' health, check them, and dry-run erasures."),
 }
 
 

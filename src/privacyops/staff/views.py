@@ -27,9 +27,29 @@ from privacyops.web.deps import (
     current_principal,
     require_page,
 )
-from privacyops.web.templating import render_admin
+from privacyops.web.i18n import N_, translations
+from privacyops.web.templating import render_admin, staff_language
 
 router = APIRouter(include_in_schema=False)
+
+#: The staff service's refusals with no value in them, shown in the console's language.
+REFUSALS = (
+    N_("username must be 1-80 letters, digits, '.', '_' or '-'"),
+    N_("no such staff user"),
+    N_("too many failed logins; wait a minute"),
+    N_("unknown username or wrong password"),
+    N_("no second factor is being set up"),
+    N_("the code does not match"),
+    N_("session expired; log in again"),
+    N_("too many wrong codes; wait a minute"),
+    N_("name must be 1-80 characters"),
+    N_("no such API client"),
+)
+
+
+def _say(request: Request, message: object) -> str:
+    """``message`` in the console's language (as it is if the catalogue does not know it)."""
+    return translations(staff_language(request)).gettext(str(message))
 
 
 def _safe_next(target: str | None) -> str:
@@ -70,7 +90,7 @@ async def login_submit(
     except service.StaffError as error:
         session.commit()
         status = 429 if isinstance(error, service.TooManyAttemptsError) else 401
-        context = {"error": str(error), "next": _safe_next(next), "username": username}
+        context = {"error": _say(request, error), "next": _safe_next(next), "username": username}
         return await render_admin(request, "admin/login.html", context, status=status)
     token, _row = service.start_session(
         session=session, user=user, minutes=settings.session_minutes
@@ -110,7 +130,7 @@ async def totp_submit(
         )
     except service.StaffError as error:
         session.commit()
-        context = {"error": str(error), "next": _safe_next(next)}
+        context = {"error": _say(request, error), "next": _safe_next(next)}
         return await render_admin(request, "admin/totp.html", context, status=401)
     return RedirectResponse(_safe_next(next), status_code=303)
 
@@ -157,9 +177,13 @@ async def totp_confirm(
     try:
         service.confirm_totp(session=session, staff_id=principal.id, code=code)
     except service.StaffError as error:
-        return await render_admin(request, "admin/account.html", {"error": str(error)}, status=422)
+        return await render_admin(
+            request, "admin/account.html", {"error": _say(request, error)}, status=422
+        )
     return await render_admin(
-        request, "admin/account.html", {"totp_enabled": True, "message": "Second factor is on."}
+        request,
+        "admin/account.html",
+        {"totp_enabled": True, "message": _say(request, N_("Second factor is on."))},
     )
 
 
@@ -201,7 +225,7 @@ async def staff_create(
             must_change_password=True,
         )
     except service.StaffError as error:
-        return await _staff_page(request, session, error=str(error))
+        return await _staff_page(request, session, error=_say(request, error))
     return await _staff_page(request, session, created=user.username)
 
 
@@ -219,7 +243,7 @@ async def staff_update(
             session=session, staff_id=staff_id, actor=principal.actor, role=role, active=active
         )
     except service.StaffError as error:
-        return await _staff_page(request, session, error=str(error))
+        return await _staff_page(request, session, error=_say(request, error))
     return RedirectResponse("/admin/staff", status_code=303)
 
 
@@ -251,7 +275,7 @@ async def clients_create(
             session=session, name=name, scopes=scopes or [], actor=principal.actor
         )
     except service.StaffError as error:
-        return await _clients_page(request, session, error=str(error))
+        return await _clients_page(request, session, error=_say(request, error))
     return await _clients_page(request, session, new_key=key, new_name=client.name)
 
 
@@ -265,5 +289,5 @@ async def clients_revoke(
     try:
         service.revoke_api_client(session=session, client_id=client_id, actor=principal.actor)
     except service.StaffError as error:
-        return await _clients_page(request, session, error=str(error))
+        return await _clients_page(request, session, error=_say(request, error))
     return RedirectResponse("/admin/api-clients", status_code=303)

@@ -27,7 +27,8 @@ from privacyops.web.deps import (
     in_unit_of_work,
     require_page,
 )
-from privacyops.web.templating import render_admin, render_center
+from privacyops.web.i18n import N_, translations
+from privacyops.web.templating import render_admin, render_center, staff_language
 
 router = APIRouter(include_in_schema=False)
 
@@ -89,18 +90,18 @@ async def console_home(
     tiles = [
         {
             "figure": latest.label if latest else "—",
-            "label": "published policy version",
+            "label": N_("published policy version"),
             "href": "/admin/policy",
         },
-        {"figure": session.scalar(living), "label": "data subjects", "href": "/admin/subjects"},
+        {"figure": session.scalar(living), "label": N_("data subjects"), "href": "/admin/subjects"},
         {
             "figure": session.scalar(select(func.count(PersonalRecord.id))),
-            "label": "encrypted personal values",
+            "label": N_("encrypted personal values"),
             "href": "/admin/subjects",
         },
         {
             "figure": staff.count_staff(session=session),
-            "label": "staff users",
+            "label": N_("staff users"),
             "href": "/admin/staff",
         },
     ]
@@ -115,13 +116,19 @@ async def console_home(
 def _attention(request: Request, session: Session, principal: staff.Principal) -> list[Attention]:
     """What is due or wrong now, from each domain the viewer may see; soonest first."""
     now = utcnow()
+    say = translations(staff_language(request)).gettext
     items: list[Attention] = []
     if principal.can(Permission.INCIDENTS_READ):
         for incident, state in clocks.running_clocks(session, now)[:8]:
             items.append(
                 Attention(
                     kind="overdue" if state.status == "overdue" else "due",
-                    what=f"{incident.reference}: notify {state.audience} ({state.regime})",
+                    what=say(N_("%(reference)s: notify %(audience)s (%(regime)s)"))
+                    % {
+                        "reference": incident.reference,
+                        "audience": say(state.audience),
+                        "regime": state.regime,
+                    },
                     detail=state.why,
                     href=f"/admin/incidents/{incident.id}",
                 )
