@@ -45,20 +45,6 @@ NOT_YET = {
     "web/templates/disclosures/recipients.html",
     "web/templates/docs.html",
     # incidents, orders, retention and rights
-    "web/templates/incidents/announcements.html",
-    "web/templates/incidents/detail.html",
-    "web/templates/incidents/index.html",
-    "web/templates/incidents/report.html",
-    "web/templates/orders/index.html",
-    "web/templates/retention/holds.html",
-    "web/templates/retention/nav.html",
-    "web/templates/retention/overview.html",
-    "web/templates/retention/sweep.html",
-    "web/templates/retention/sweep_rows.html",
-    "web/templates/retention/sweeps.html",
-    "web/templates/rights/detail.html",
-    "web/templates/rights/metrics.html",
-    "web/templates/rights/queue.html",
     # sources, subjects and telemetry
     "web/templates/sources/index.html",
     "web/templates/sources/preview.html",
@@ -70,7 +56,6 @@ NOT_YET = {
     "web/templates/telemetry/macros.html",
     "web/templates/telemetry/refusals.html",
     # the access package
-    "rights/executors/templates/package_summary.html",
 }
 
 
