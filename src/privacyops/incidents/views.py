@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from privacyops.db import utcnow
 from privacyops.errors import AppError
-from privacyops.incidents import announcements, clocks, notices, reports, service
+from privacyops.incidents import announcements, clocks, countdown, notices, reports, service
 from privacyops.incidents.api import declaration_of, vault_of
 from privacyops.incidents.models import IncidentStatus, Risk
 from privacyops.jurisdictions import service as jurisdictions
@@ -64,6 +64,7 @@ async def _index(request: Request, session: Session, error: str | None, status: 
         "categories": declaration_of(request).categories,
         "risks": list(Risk),
         "now": now,
+        "why": countdown.explainer(staff_language(request), now),
         "reminders": clocks.reminders(session=session, limit=10),
         "error": error,
     }
@@ -123,7 +124,7 @@ async def incident_page(request: Request, incident_id: str, session: SessionDep)
     context = {
         "incident": incident,
         "clocks": states,
-        "remaining": clocks.remaining,
+        "why": countdown.explainer(staff_language(request), now),
         "now": now,
         "estimate": found,
         "regimes": regimes,

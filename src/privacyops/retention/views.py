@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session
 from privacyops.db import utcnow
 from privacyops.errors import AppError
 from privacyops.jobs import queue
+from privacyops.policy.base import Lang
+from privacyops.policy.render import wording
+from privacyops.policy.schema import Declaration
 from privacyops.retention import service
 from privacyops.retention.api import declaration_of
 from privacyops.staff.permissions import Permission
@@ -30,6 +33,26 @@ Short = Annotated[str, Form(max_length=500)]
 def _said(request: Request, message: str, **values: object) -> str:
     """A message in the console's language, to travel in a redirect's query."""
     return i18n.translations(staff_language(request)).gettext(message) % values
+
+
+#: How each kind of retention rule is named in the console (the kind is a declaration code).
+RULE_KINDS = {
+    "account_life": N_("account_life"),
+    "consent_life": N_("consent_life"),
+    "fixed": N_("fixed"),
+    "legal": N_("legal"),
+}
+
+
+def _rules(request: Request, declaration: Declaration) -> dict[str, str]:
+    """Each category's rule as the overview shows it, in the console's language."""
+    lang: Lang = "zh-CN" if staff_language(request) == "zh-CN" else "en"
+    words = i18n.translations(lang)
+    return {
+        c.key: f"{words.gettext(RULE_KINDS.get(c.retention.kind, c.retention.kind))}: "
+        f"{wording.retention(c.retention, lang)}"
+        for c in declaration.categories
+    }
 
 
 def _redirect(path: str, message: str = "") -> RedirectResponse:
@@ -51,9 +74,11 @@ def _moment(raw: str) -> datetime | None:
 @router.get("/admin/retention", dependencies=READ)
 async def overview(request: Request, session: SessionDep) -> Response:
     now = utcnow()
-    rows = service.upcoming(session=session, declaration=declaration_of(request), now=now)
+    declaration = declaration_of(request)
+    rows = service.upcoming(session=session, declaration=declaration, now=now)
     context = {
         "rows": rows,
+        "rules": _rules(request, declaration),
         "now": now,
         "holds": service.list_holds(session=session, active_only=True, now=now),
         "reports": service.reports(session=session, limit=5),
