@@ -146,6 +146,29 @@ def test_the_console_places_and_lifts_a_hold(
     )
 
 
+def test_the_console_speaks_chinese_when_staff_switch(
+    staff_client: Callable[[Role], TestClient],
+) -> None:
+    client = staff_client(Role.PRIVACY_OFFICER)
+    token = client.headers["x-csrf-token"]
+    del client.headers["x-csrf-token"]
+    page = client.get("/admin/retention?lang=zh-CN")
+    assert page.status_code == 200
+    assert "<h1>保存期限</h1>" in page.text
+    assert "各类别即将到期情况" in page.text
+    assert "Upcoming expiry per category" not in page.text
+    placed = client.post(
+        "/admin/retention/holds",
+        data={"csrf_token": token, "category": "support", "law": "CSL art. 21", "reason": "r"},
+        follow_redirects=False,
+    )
+    shown = client.get(placed.headers["location"])
+    assert "已设置保全 HOLD-" in shown.text  # the message, in the console's language
+    assert "生效中" in shown.text  # the hold's state
+    assert "until lifted" not in shown.text
+    assert "直至解除" in shown.text
+
+
 def test_the_hold_provider_reports_holds_to_erasures(
     db: Database, vault: Vault, declaration: Declaration
 ) -> None:

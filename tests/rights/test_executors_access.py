@@ -13,7 +13,7 @@ from tests.rights.support import ACTOR, ALICE, BOB, World, json_of, store, unzip
 from privacyops.db import utcnow
 from privacyops.rights import executors
 from privacyops.rights.executors import PackageError, package
-from privacyops.rights.models import AccessPackage, RequestStep
+from privacyops.rights.models import AccessPackage, RequestStep, RightsRequest
 from privacyops.subjects import service as subjects
 from privacyops.telemetry import service as telemetry
 
@@ -80,17 +80,39 @@ def test_csv_has_the_same_rows_and_neutralises_formulas(world: World) -> None:
     assert contact[0]["phone"] == "+86 138-1234-5678"  # a phone number is not a formula
 
 
-def test_the_summary_is_bilingual_and_explains_each_category(world: World) -> None:
+def _summary(world: World, language: str) -> str:
     alice = _alice_with_history(world)
-    report = world.execute(world.request(alice, "access"))
+    request_id = world.request(alice, "access")
+    with world.db.unit_of_work() as session:
+        session.get_one(RightsRequest, request_id).language = language
+    report = world.execute(request_id)
     assert report.download_token is not None
-    summary = unzip(world.download(report.download_token))["summary.html"].decode()
+    return unzip(world.download(report.download_token))["summary.html"].decode()
+
+
+def test_the_summary_speaks_the_requests_language_and_explains_each_category(
+    world: World,
+) -> None:
+    summary = _summary(world, "en")
+    assert '<html lang="en">' in summary
     assert "Your personal data" in summary
-    assert "您的个人信息" in summary
     assert "Contact data" in summary
-    assert "联系信息" in summary
     assert "Product and service delivery and support" in summary
+    assert "您的个人信息" not in summary
+    assert "联系信息" not in summary
     assert ALICE not in summary  # values live in the data files, not in the summary
+
+
+def test_a_request_made_in_chinese_gets_its_summary_in_chinese(world: World) -> None:
+    summary = _summary(world, "zh-CN")
+    assert '<html lang="zh-CN">' in summary
+    assert "您的个人信息" in summary
+    assert "联系信息" in summary
+    assert "我们保存的信息" in summary
+    assert "年" in summary.split("生成于", 1)[1][:20]  # a Chinese date, e.g. 2026年12月8日
+    for english in ("Your personal data", "Contact data", "What we hold", "Purposes"):
+        assert english not in summary
+    assert ALICE not in summary
 
 
 def test_the_package_is_encrypted_at_rest_and_its_key_is_wrapped_by_the_subject(

@@ -200,6 +200,27 @@ def test_deny_with_a_reason_the_requester_reads(
     assert "Refused" in again.headers["location"]
 
 
+def test_the_console_shows_requests_and_refusals_in_chinese(
+    desk: Desk, staff_client: Callable[[Role], TestClient]
+) -> None:
+    made = desk.submit("restriction", ALICE)
+    dpo = staff_client(Role.PRIVACY_OFFICER)
+    queue = dpo.get("/admin/requests?lang=zh-CN")
+    assert "<h1>权利请求</h1>" in queue.text
+    assert "限制处理" in queue.text
+    assert "待验证" in queue.text
+    assert "Rights requests" not in queue.text
+    denied = dpo.post(f"/admin/requests/{made['id']}/deny", data={"reason": "No data held here."})
+    assert 'class="ok"' in denied.text
+    assert "已拒绝" in denied.text
+    again = dpo.post(f"/admin/requests/{made['id']}/deny", data={"reason": "again"})
+    assert "failed=1" in str(again.url)
+    assert 'class="error" role="status">已拒绝：' in again.text
+    english = dpo.get(f"/admin/requests/{made['id']}?lang=en")
+    assert "Deadline basis" in english.text
+    assert "时限依据" not in english.text
+
+
 def test_metrics_per_year_as_page_json_and_csv(
     desk: Desk, staff_client: Callable[[Role], TestClient]
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -11,15 +12,17 @@ from sqlalchemy.orm import Session
 
 from privacyops.db import utcnow
 from privacyops.errors import AppError
-from privacyops.incidents import announcements, clocks, notices, reports, service
+from privacyops.incidents import announcements, clocks, countdown, notices, reports, service
 from privacyops.incidents.api import declaration_of, vault_of
 from privacyops.incidents.models import IncidentStatus, Risk
 from privacyops.jurisdictions import service as jurisdictions
 from privacyops.policy import versions
 from privacyops.settings import Settings
 from privacyops.staff.permissions import Permission
+from privacyops.web import i18n
 from privacyops.web.deps import PUBLIC, CurrentPrincipal, SessionDep, require_page
-from privacyops.web.templating import render_admin, render_center
+from privacyops.web.i18n import N_
+from privacyops.web.templating import render_admin, render_center, staff_language
 
 router = APIRouter(include_in_schema=False)
 READ = [require_page(Permission.INCIDENTS_READ).dep]
@@ -40,8 +43,13 @@ def _lines(raw: str) -> list[str]:
     return [line.strip() for line in raw.replace(",", "\n").splitlines() if line.strip()]
 
 
+def _said(request: Request, message: str, **values: object) -> str:
+    """A message in the console's language, to travel in a redirect's query."""
+    return i18n.translations(staff_language(request)).gettext(message) % values
+
+
 def _back(incident_id: str, message: str = "") -> RedirectResponse:
-    query = f"?message={message.replace(' ', '+')}" if message else ""
+    query = f"?{urlencode({'message': message})}" if message else ""
     return RedirectResponse(f"/admin/incidents/{incident_id}{query}", status_code=303)
 
 
@@ -56,6 +64,7 @@ async def _index(request: Request, session: Session, error: str | None, status: 
         "categories": declaration_of(request).categories,
         "risks": list(Risk),
         "now": now,
+        "why": countdown.explainer(staff_language(request), now),
         "reminders": clocks.reminders(session=session, limit=10),
         "error": error,
     }
@@ -99,7 +108,7 @@ async def register_incident(
         )
     except service.IncidentError as error:
         return await _index(request, session, str(error), 422)
-    return _back(incident.id, "Registered")
+    return _back(incident.id, _said(request, N_("Registered")))
 
 
 @router.get("/admin/incidents/{incident_id}", dependencies=READ)
@@ -115,7 +124,7 @@ async def incident_page(request: Request, incident_id: str, session: SessionDep)
     context = {
         "incident": incident,
         "clocks": states,
-        "remaining": clocks.remaining,
+        "why": countdown.explainer(staff_language(request), now),
         "now": now,
         "estimate": found,
         "regimes": regimes,
@@ -126,7 +135,10 @@ async def incident_page(request: Request, incident_id: str, session: SessionDep)
         "delivery": notices.delivery_status(session=session, incident_id=incident.id),
         "statuses": list(IncidentStatus),
         "risks": list(Risk),
-        "labels": {c.key: c.label.en for c in declaration_of(request).categories},
+        "labels": {
+            c.key: c.label.zh_cn if staff_language(request) == "zh-CN" else c.label.en
+            for c in declaration_of(request).categories
+        },
         "message": request.query_params.get("message"),
     }
     return await render_admin(request, "incidents/detail.html", context)
@@ -169,7 +181,7 @@ async def update_incident(
         )
     except service.IncidentError as error:
         raise AppError(422, str(error), field=error.field) from None
-    return _back(incident_id, "Saved")
+    return _back(incident_id, _said(request, N_("Saved")))
 
 
 @router.post("/admin/incidents/{incident_id}/notes", dependencies=MANAGE)
@@ -210,6 +222,7 @@ async def task(
 
 @router.post("/admin/incidents/{incident_id}/regulator-notices", dependencies=MANAGE)
 async def regulator_notice(
+    request: Request,
     incident_id: str,
     session: SessionDep,
     principal: CurrentPrincipal,
@@ -230,7 +243,7 @@ async def regulator_notice(
         )
     except service.IncidentError as error:
         raise AppError(422, str(error), field=error.field) from None
-    return _back(incident_id, "Regulator notice recorded")
+    return _back(incident_id, _said(request, N_("Regulator notice recorded")))
 
 
 @router.get("/admin/incidents/{incident_id}/reports/{regime}", dependencies=READ)
@@ -286,7 +299,10 @@ async def notify_people(
         )
     except service.IncidentError as error:
         raise AppError(422, str(error), field=error.field) from None
-    return _back(incident_id, f"Queued notices for {run.subjects} people")
+    said = i18n.translations(staff_language(request)).ngettext(
+        "Queued notices for %(num)s person", "Queued notices for %(num)s people", run.subjects
+    )
+    return _back(incident_id, said % {"num": run.subjects})
 
 
 @router.post("/admin/incidents/{incident_id}/public-notice", dependencies=MANAGE)
@@ -302,7 +318,7 @@ async def public_notice(
         )
     except service.IncidentError as error:
         raise AppError(422, str(error), field=error.field) from None
-    return _back(incident_id, "Public notice published")
+    return _back(incident_id, _said(request, N_("Public notice published")))
 
 
 @router.get("/admin/announcements", dependencies=[require_page(Permission.POLICY_READ).dep])
@@ -329,7 +345,8 @@ async def announce(
         )
     except service.IncidentError as error:
         raise AppError(422, str(error), field=error.field) from None
-    return RedirectResponse(f"/admin/announcements?message=Announced+{version}", status_code=303)
+    said = _said(request, N_("Announced %(version)s"), version=version)
+    return RedirectResponse(f"/admin/announcements?{urlencode({'message': said})}", status_code=303)
 
 
 @router.get("/notices", dependencies=[PUBLIC.dep])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
@@ -12,11 +13,16 @@ from sqlalchemy.orm import Session
 from privacyops.db import utcnow
 from privacyops.errors import AppError
 from privacyops.jobs import queue
+from privacyops.policy.base import Lang
+from privacyops.policy.render import wording
+from privacyops.policy.schema import Declaration
 from privacyops.retention import service
 from privacyops.retention.api import declaration_of
 from privacyops.staff.permissions import Permission
+from privacyops.web import i18n
 from privacyops.web.deps import CurrentPrincipal, SessionDep, require_page
-from privacyops.web.templating import render_admin
+from privacyops.web.i18n import N_
+from privacyops.web.templating import render_admin, staff_language
 
 router = APIRouter(include_in_schema=False)
 READ = [require_page(Permission.REPORTS_READ).dep]
@@ -24,8 +30,33 @@ MANAGE = [require_page(Permission.RETENTION_MANAGE).dep]
 Short = Annotated[str, Form(max_length=500)]
 
 
+def _said(request: Request, message: str, **values: object) -> str:
+    """A message in the console's language, to travel in a redirect's query."""
+    return i18n.translations(staff_language(request)).gettext(message) % values
+
+
+#: How each kind of retention rule is named in the console (the kind is a declaration code).
+RULE_KINDS = {
+    "account_life": N_("account_life"),
+    "consent_life": N_("consent_life"),
+    "fixed": N_("fixed"),
+    "legal": N_("legal"),
+}
+
+
+def _rules(request: Request, declaration: Declaration) -> dict[str, str]:
+    """Each category's rule as the overview shows it, in the console's language."""
+    lang: Lang = "zh-CN" if staff_language(request) == "zh-CN" else "en"
+    words = i18n.translations(lang)
+    return {
+        c.key: f"{words.gettext(RULE_KINDS.get(c.retention.kind, c.retention.kind))}: "
+        f"{wording.retention(c.retention, lang)}"
+        for c in declaration.categories
+    }
+
+
 def _redirect(path: str, message: str = "") -> RedirectResponse:
-    query = f"?message={message.replace(' ', '+')}" if message else ""
+    query = f"?{urlencode({'message': message})}" if message else ""
     return RedirectResponse(f"{path}{query}", status_code=303)
 
 
@@ -43,9 +74,11 @@ def _moment(raw: str) -> datetime | None:
 @router.get("/admin/retention", dependencies=READ)
 async def overview(request: Request, session: SessionDep) -> Response:
     now = utcnow()
-    rows = service.upcoming(session=session, declaration=declaration_of(request), now=now)
+    declaration = declaration_of(request)
+    rows = service.upcoming(session=session, declaration=declaration, now=now)
     context = {
         "rows": rows,
+        "rules": _rules(request, declaration),
         "now": now,
         "holds": service.list_holds(session=session, active_only=True, now=now),
         "reports": service.reports(session=session, limit=5),
@@ -57,10 +90,12 @@ async def overview(request: Request, session: SessionDep) -> Response:
 
 
 @router.post("/admin/retention/sweeps", dependencies=MANAGE)
-async def queue_sweep(session: SessionDep, principal: CurrentPrincipal) -> Response:
+async def queue_sweep(
+    request: Request, session: SessionDep, principal: CurrentPrincipal
+) -> Response:
     job = queue.enqueue(session=session, task_name="retention_sweep", requested_by=principal.actor)
-    message = "Sweep queued" if job is not None else "A sweep is already queued"
-    return _redirect("/admin/retention", message)
+    message = N_("Sweep queued") if job is not None else N_("A sweep is already queued")
+    return _redirect("/admin/retention", _said(request, message))
 
 
 async def _holds(request: Request, session: Session, error: str | None, status: int) -> Response:
@@ -106,7 +141,7 @@ async def create_hold(
         )
     except service.RetentionError as error:
         return await _holds(request, session, f"{error.field or 'input'}: {error}", 422)
-    return _redirect("/admin/retention/holds", f"Hold {hold.id} placed")
+    return _redirect("/admin/retention/holds", _said(request, N_("Hold %(id)s placed"), id=hold.id))
 
 
 @router.post("/admin/retention/holds/{hold_id}/lift", dependencies=MANAGE)
@@ -122,7 +157,7 @@ async def lift_hold(
         if error.status == 404:
             raise AppError(404, str(error)) from None
         return await _holds(request, session, str(error), error.status)
-    return _redirect("/admin/retention/holds", f"Hold {hold.id} lifted")
+    return _redirect("/admin/retention/holds", _said(request, N_("Hold %(id)s lifted"), id=hold.id))
 
 
 @router.get("/admin/retention/sweeps", dependencies=READ)

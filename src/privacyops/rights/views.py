@@ -1,20 +1,18 @@
 """Console pages of rights requests: the queue, staff entry, a request's detail and the
 staff decisions on it (verify, approve, execute, deny, extend, notes, corrections), metrics.
 
-Each decision route has one shape (``_decide``): call the rights function; a
+Each decision route has one shape (``console.decide``): call the rights function; a
 request that does not exist is a 404, any other refusal comes back to the
 detail page as a message; success redirects there with what was done.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, ParamSpec, TypeVar
-from urllib.parse import quote
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from privacyops.db import utcnow
@@ -22,12 +20,12 @@ from privacyops.errors import AppError
 from privacyops.rights import center, decisions, downloads, identity, intake, lookups, metrics
 from privacyops.rights.center import COUNTRIES
 from privacyops.rights.common import RightsError
+from privacyops.rights.console import back, decide, refused, said
 from privacyops.rights.deadlines import extension_limit, overdue_requests
 from privacyops.rights.faces import (
     declaration_of,
     or_refusal,
     package_stream,
-    refusal,
     run_if_ready,
     run_now,
     settings_of,
@@ -36,7 +34,8 @@ from privacyops.rights.faces import (
 from privacyops.rights.models import Channel, RequestType, RightsRequest
 from privacyops.staff.permissions import Permission
 from privacyops.web.deps import CurrentPrincipal, SessionDep, require_page
-from privacyops.web.templating import render_admin
+from privacyops.web.i18n import N_, translations
+from privacyops.web.templating import render_admin, staff_language
 
 router = APIRouter(include_in_schema=False)
 router.include_router(center.router)
@@ -50,35 +49,6 @@ Short = Annotated[str, Form(max_length=254)]
 Text = Annotated[str, Form(max_length=5000)]
 Reason = Annotated[str, Form(max_length=2000)]
 
-P = ParamSpec("P")
-T = TypeVar("T")
-
-
-def _back(request_id: str, message: str = "") -> RedirectResponse:
-    query = f"?message={quote(message)}" if message else ""
-    return RedirectResponse(f"/admin/requests/{request_id}{query}", status_code=303)
-
-
-def _decide(
-    request_id: str,
-    done: str | Callable[[T], str],
-    action: Callable[P, T],
-    /,
-    *args: P.args,
-    **kwargs: P.kwargs,
-) -> RedirectResponse:
-    """Run a staff decision and go back to the request with what happened.
-
-    ``done`` is the message on success, or makes it from what ``action`` returned.
-    """
-    try:
-        result = action(*args, **kwargs)
-    except RightsError as error:
-        if error.code == "not_found":
-            raise refusal(error) from None
-        return _back(request_id, f"Refused: {error}")
-    return _back(request_id, done(result) if callable(done) else done)
-
 
 @router.get("/admin/requests", dependencies=READ)
 async def queue_page(
@@ -87,12 +57,12 @@ async def queue_page(
     status: Annotated[str, Query(max_length=24)] = "open",
 ) -> Response:
     rows = or_refusal(lookups.queue, session=session, status=status)
-    now = utcnow()
+    now, lang = utcnow(), staff_language(request)
     context = {
         "rows": [(r, lookups.deadline_status(r, now), lookups.due_of(r)) for r in rows],
         "status": status,
         "types": [t.value for t in RequestType],
-        "countries": COUNTRIES,
+        "countries": [(code, translations(lang).gettext(name)) for code, name in COUNTRIES],
         "overdue": len(overdue_requests(session=session, now=now)),
         "error": request.query_params.get("error"),
     }
@@ -131,7 +101,7 @@ async def staff_entry(
         language=language,
     )
     run_if_ready(request, session, made.request, principal.actor)
-    return _back(made.request.id, "Entered; the requester was sent the receipt")
+    return back(made.request.id, said(request, N_("Entered; the requester was sent the receipt")))
 
 
 @router.get("/admin/requests/metrics", dependencies=REPORTS)
@@ -177,6 +147,7 @@ async def detail_page(
         and extension_limit(found) is not None,
         "now": now,
         "message": request.query_params.get("message"),
+        "message_failed": request.query_params.get("failed") == "1",
         "categories": declaration_of(request).categories,
     }
     return await render_admin(request, "rights/detail.html", context)
@@ -192,9 +163,10 @@ async def staff_verify(
 ) -> Response:
     def verified(found: RightsRequest) -> str:
         run_if_ready(request, session, found, principal.actor)
-        return "Verified"
+        return said(request, N_("Verified"))
 
-    return _decide(
+    return decide(
+        request,
         request_id,
         verified,
         identity.staff_verify,
@@ -205,14 +177,16 @@ async def staff_verify(
     )
 
 
-def _run(request: Request, session: Session, request_id: str, actor: str) -> str:
+def _run(request: Request, session: Session, request_id: str, actor: str) -> tuple[str, bool]:
+    """What running the steps came to, and whether it failed."""
     try:
         report = run_now(request, session, request_id, actor)
     except RightsError as error:
-        return f"Refused: {error}"
+        return refused(request, error), True
     if report.error:
-        return f"Step {report.failed_step} failed: {report.error}"
-    return f"Execution: {report.status}"
+        failed = N_("Step %(step)s failed: %(error)s")
+        return said(request, failed, step=report.failed_step, error=report.error), True
+    return said(request, N_("Execution: %(status)s"), status=report.status), False
 
 
 @router.post("/admin/requests/{request_id}/approve", dependencies=MANAGE)
@@ -223,7 +197,7 @@ async def approve(
     principal: CurrentPrincipal,
     reason: Reason,
 ) -> Response:
-    def approved(found: RightsRequest) -> str:
+    def approved(found: RightsRequest) -> tuple[str, bool]:
         if found.type == RequestType.INQUIRY:
             decisions.close_answered(
                 session=session,
@@ -231,10 +205,11 @@ async def approve(
                 settings=settings_of(request),
                 request=found,
             )
-            return "Answered and closed"
+            return said(request, N_("Answered and closed")), False
         return _run(request, session, request_id, principal.actor)
 
-    return _decide(
+    return decide(
+        request,
         request_id,
         approved,
         decisions.approve,
@@ -250,7 +225,8 @@ async def execute(
     request: Request, request_id: str, session: SessionDep, principal: CurrentPrincipal
 ) -> Response:
     or_refusal(lookups.get, session=session, request_id=request_id)
-    return _back(request_id, _run(request, session, request_id, principal.actor))
+    message, failed = _run(request, session, request_id, principal.actor)
+    return back(request_id, message, failed=failed)
 
 
 @router.post("/admin/requests/{request_id}/deny", dependencies=MANAGE)
@@ -261,9 +237,10 @@ async def deny(
     principal: CurrentPrincipal,
     reason: Reason,
 ) -> Response:
-    return _decide(
+    return decide(
+        request,
         request_id,
-        "Denied",
+        N_("Denied"),
         decisions.deny,
         session=session,
         vault=vault_of(request),
@@ -294,9 +271,10 @@ async def extend(
     reason: Reason,
     until: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    return _decide(
+    return decide(
+        request,
         request_id,
-        "Extended; the requester was told why",
+        N_("Extended; the requester was told why"),
         decisions.extend,
         session=session,
         vault=vault_of(request),
@@ -310,12 +288,14 @@ async def extend(
 
 @router.post("/admin/requests/{request_id}/notes", dependencies=VERIFY)
 async def note(
+    request: Request,
     request_id: str,
     session: SessionDep,
     principal: CurrentPrincipal,
     text: Text,
 ) -> Response:
-    return _decide(
+    return decide(
+        request,
         request_id,
         "",
         decisions.add_note,
@@ -348,9 +328,10 @@ async def corrections(
     principal: CurrentPrincipal,
     lines: Text,
 ) -> Response:
-    return _decide(
+    return decide(
+        request,
         request_id,
-        "Corrections reviewed and sealed; approve to apply them",
+        N_("Corrections reviewed and sealed; approve to apply them"),
         decisions.submit_corrections,
         session=session,
         vault=vault_of(request),

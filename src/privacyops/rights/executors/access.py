@@ -34,7 +34,7 @@ from privacyops.collection.models import TextFinding
 from privacyops.consent.models import ConsentEvent
 from privacyops.db import utcnow
 from privacyops.rights import connectors
-from privacyops.rights.executors import download, export, extensions, package
+from privacyops.rights.executors import download, export, extensions, package, summary
 from privacyops.rights.executors.engine import ExecutionError, StepContext
 from privacyops.rights.models import AccessPackage, RightsRequest
 from privacyops.sources import health
@@ -81,15 +81,16 @@ def build_package(ctx: StepContext) -> dict[str, Any]:
         with zipfile.ZipFile(writer, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
             sections = _write_sections(ctx, zf)
             export.write_json(zf, "manifest.json", _manifest(request, now, sections))
-            summary = export.render_summary(
+            page = summary.render_summary(
                 declaration=ctx.declaration,
                 request_id=request.id,
                 generated_at=now,
                 expires_at=expires,
                 sections=sections,
+                language=request.language,
             )
             with zf.open("summary.html", "w") as out:
-                out.write(summary.encode("utf-8"))
+                out.write(page.encode("utf-8"))
         size, digest = writer.finish()
     except BaseException:
         writer.abort()
