@@ -29,3 +29,13 @@ def test_the_dry_run_of_an_unknown_request_is_a_clear_404(
     assert response.status_code == 404
     assert response.json()["error"]["message"] == "no rights request 'nope'"
     assert response.json()["error"]["field"] == "request_id"
+
+
+def test_a_message_with_a_percent_sign_is_shown_as_written(
+    staff_client: Callable[[Role], TestClient],
+) -> None:
+    officer = staff_client(Role.PRIVACY_OFFICER)
+    page = officer.get("/admin/sources", params={"message": "50% done %(x)s"})
+    assert page.status_code == 200
+    assert "50% done %(x)s" in page.text
+    assert "检查完成" in officer.get("/admin/sources?message=Checked&lang=zh-CN").text

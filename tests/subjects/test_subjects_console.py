@@ -327,3 +327,16 @@ def test_the_subject_pages_speak_chinese(
     english = dpo.get(f"/admin/subjects/{subject_id}?lang=en")
     assert '<option value="parent_report">parent report</option>' in english.text
     assert "Personal data by category" in english.text
+
+
+def test_a_search_value_with_a_percent_sign_is_answered(
+    staff_client: Callable[[Role], TestClient],
+) -> None:
+    agent = staff_client(Role.SUPPORT_AGENT)
+    page = agent.get("/admin/subjects")
+    for kind, value in (("email", "50%"), ("phone", "%(x)s"), ("account_id", "100%")):
+        found = agent.post(
+            "/admin/subjects", data={"kind": kind, "value": value, "csrf_token": _csrf(page.text)}
+        )
+        assert found.status_code in (200, 422)
+        assert "Find a subject" in found.text

@@ -104,3 +104,13 @@ def test_a_reason_no_pattern_knows_is_shown_as_stored() -> None:
         )
     with i18n.speaking("en"):
         assert reason_label("the message is empty") == "the message is empty"
+
+
+def test_a_search_with_a_percent_sign_is_answered(
+    staff_client: Callable[[Role], TestClient],
+) -> None:
+    agent = staff_client(Role.SUPPORT_AGENT)
+    for query in ({"serial": "100%"}, {"serial": "%(x)s"}, {"account_id": "50%"}):
+        page = agent.get("/admin/devices", params=query)
+        assert page.status_code == 200
+        assert 'role="alert"' in page.text
