@@ -23,7 +23,7 @@ def shop_world(world: World, external: External, monkeypatch: pytest.MonkeyPatch
     return world
 
 
-class Crash(RuntimeError):
+class CrashError(RuntimeError):
     pass
 
 
@@ -57,7 +57,7 @@ def test_a_crash_after_the_external_commit_erases_nothing_twice(
 
     def crash(label: str) -> None:
         if label == crashed:
-            raise Crash(f"killed after {label} committed")
+            raise CrashError(f"killed after {label} committed")
 
     monkeypatch.setattr(erasure, "fault_point", crash)
     first = shop_world.execute(request_id)
@@ -106,7 +106,7 @@ def test_the_rerun_gives_the_values_one_uninterrupted_erasure_gives(
         found = args[3]
         seen.append(found.label)  # type: ignore[attr-defined]
         if found.label == "shop.orders":  # type: ignore[attr-defined]
-            raise Crash("the update did not commit")
+            raise CrashError("the update did not commit")
         return changed
 
     monkeypatch.setattr(erasure, "_update", fail_after_intent)
