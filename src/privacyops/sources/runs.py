@@ -9,12 +9,15 @@ that failed, which is still whole (its transaction rolled back) and still
 reachable (its parents come after it). Before each external commit the table's
 intent (``source_erasure_intent``: the rows and a digest of their new values)
 is committed here, so a crash between the two commits is told apart on the
-rerun: rows already erased are counted and left as they are (``erasure``).
+rerun: rows already erased are counted and left as they are (``erasure``). A
+table's ``source_erasure`` row is committed with the next table's intent (one
+local commit per table), or at the end, or when a later table fails.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
@@ -84,12 +87,19 @@ def erase_sources(
             if found.label in done:
                 continue
             earlier = intents.get(found.label)
-            result = erasure.erase_table(
-                connector,
-                found,
-                prior=earlier.rows if earlier is not None else None,
-                record=recorder(found.label),
-            )
+            try:
+                result = erasure.erase_table(
+                    connector,
+                    found,
+                    prior=earlier.rows if earlier is not None else None,
+                    record=recorder(found.label),
+                )
+            except BaseException:
+                # The tables done so far stay recorded; if this commit fails too, their
+                # intents make the rerun count them instead of erasing them again.
+                with suppress(Exception):
+                    checkpoint()
+                raise
             row = SourceErasure(
                 request_id=request_id,
                 source=source.name,
@@ -105,9 +115,9 @@ def erase_sources(
             if found.label in intents:
                 session.delete(intents.pop(found.label))
             on_table(row)
-            session.flush()
-            checkpoint()
+            session.flush()  # committed with the next table's intent, or below
             done[found.label] = row
+        checkpoint()
         ordered.extend(
             done[connector.label(t)] for t in source.tables if connector.label(t) in done
         )
