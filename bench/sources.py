@@ -15,9 +15,12 @@ orders (FK ``customer_id``), B-tree indexes on ``customer.email`` and
   run: a bare ``SELECT`` of the same customer and orders rows.
 - ``access: external reads only``: the walk alone (customer by e-mail, orders through
   ``customer_id``), to separate the external part from the package's own work.
+- ``access: the package without external sources``: the same request with no external
+  source declared: what the package itself costs (vault values, zip, encryption, audit,
+  the local database), the part that external reads do not change.
 - ``erasure``: ``sources.runs.erase_sources`` for another customer (plan, then per table
-  one transaction, progress recorded and committed). Baseline: bare ``UPDATE`` of the
-  customer row and of its orders' rows.
+  its intent committed locally, one external transaction, progress recorded and
+  committed). Baseline: bare ``UPDATE`` of the customer row and of its orders' rows.
 """
 
 from __future__ import annotations
@@ -71,11 +74,16 @@ external_sources:
 """
 
 
-def _schema(engine: Engine, n: int) -> None:
+def _schema(engine: Engine, n: int) -> float:
+    """Create and fill the two tables inside the database server (no rows cross the wire);
+    indexes and the foreign key come after the rows, as a bulk load does. Seconds taken."""
+    start = time.perf_counter()
     mysql = engine.dialect.name == "mysql"
     series = f"seq_1_to_{n}" if mysql else f"generate_series(1, {n}) AS s(seq)"
     seq = "seq"
     with engine.begin() as conn:
+        if mysql:
+            conn.execute(text("SET SESSION foreign_key_checks = 0, unique_checks = 0"))
         conn.execute(
             text(
                 "CREATE TABLE customer (id INTEGER NOT NULL PRIMARY KEY, email VARCHAR(254) NOT "
@@ -87,7 +95,7 @@ def _schema(engine: Engine, n: int) -> None:
             text(
                 "CREATE TABLE orders (id INTEGER NOT NULL PRIMARY KEY, customer_id INTEGER NOT "
                 "NULL, amount NUMERIC(10, 2) NOT NULL, ship_to VARCHAR(200), created TIMESTAMP "
-                "NULL, FOREIGN KEY (customer_id) REFERENCES customer (id))"
+                "NULL)"
             )
         )
         concat = (
@@ -99,20 +107,29 @@ def _schema(engine: Engine, n: int) -> None:
                 f"'1 Road, City', CURRENT_TIMESTAMP FROM {series}"
             )
         )
-        for k in range(3):
-            conn.execute(
-                text(
-                    f"INSERT INTO orders SELECT {seq} * 3 + {k}, {seq}, 10.5, '1 Road, City', "  # noqa: S608
-                    f"CURRENT_TIMESTAMP FROM {series}"
-                )
-            )
+        # One statement for all 3N orders, in primary key order (3 per customer).
+        orders = (
+            f"SELECT {seq} * 3 + k, {seq}, 10.5, '1 Road, City', CURRENT_TIMESTAMP "  # noqa: S608
+            f"FROM {series} CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2) "
+            f"AS three ORDER BY 1"
+        )
+        conn.execute(text(f"INSERT INTO orders {orders}"))
         conn.execute(text("CREATE UNIQUE INDEX ix_customer_email ON customer (email)"))
         conn.execute(text("CREATE INDEX ix_orders_customer_id ON orders (customer_id)"))
+        conn.execute(
+            text(
+                "ALTER TABLE orders ADD CONSTRAINT fk_orders_customer FOREIGN KEY (customer_id) "
+                "REFERENCES customer (id)"
+            )
+        )
+        if mysql:
+            conn.execute(text("SET SESSION foreign_key_checks = 1, unique_checks = 1"))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for table in ("customer", "orders"):
             result = conn.execute(text(f"ANALYZE {'TABLE ' if mysql else ''}{table}"))
             if mysql:
                 result.fetchall()
+    return time.perf_counter() - start
 
 
 def _median(run: Callable[[], object], repeat: int) -> float:
@@ -126,7 +143,7 @@ def _median(run: Callable[[], object], repeat: int) -> float:
 
 def _measure(kind: str, url: str, n: int, repeat: int, tmp: Path) -> list[tuple[str, float, float]]:
     external = create_engine(url)
-    _schema(external, n)
+    print(f"  {kind} {n:,}: loaded in {_schema(external, n):.0f} s", flush=True)
     os.environ["BENCH_SHOP_URL"] = url
     local = f"sqlite:///{tmp}/po_{kind}_{n}.db"
     migrate.upgrade(local)
@@ -149,6 +166,21 @@ def _measure(kind: str, url: str, n: int, repeat: int, tmp: Path) -> list[tuple[
         assert report.download_token is not None, report
 
     access_ms = _median(access, repeat)
+
+    alone = World(
+        db,
+        vault,
+        settings,
+        parse_declaration(settings.policy.read_text(encoding="utf-8"), name="bench.yaml"),
+    )
+    local_requests = iter([alone.request(subject, "access") for _ in range(repeat + 1)])
+
+    def access_local() -> None:
+        report = alone.execute(next(local_requests))
+        assert report.download_token is not None, report
+
+    access_local()  # warm
+    local_ms = _median(access_local, repeat)
 
     def bare_select() -> None:
         with external.connect() as conn:
@@ -224,6 +256,7 @@ def _measure(kind: str, url: str, n: int, repeat: int, tmp: Path) -> list[tuple[
     return [
         ("access", access_ms, select_ms),
         ("access: external reads only", walk_ms, select_ms),
+        ("access: the package without external sources", local_ms, select_ms),
         ("erasure", erase_ms, update_ms),
     ]
 
@@ -283,7 +316,7 @@ def main() -> None:
     )
     print("|---|---:|---:|---|---:|---:|---:|---|")
     for kind, n, what, ours, base in rows:
-        goal = ("met" if ours <= 50 else "missed") if what.startswith("access") else "-"
+        goal = ("met" if ours <= 50 else "missed") if what == "access" else "-"
         print(
             f"| {kind} | {n:,} | {3 * n:,} | {what} | {ours:.1f} | {base:.2f} | "
             f"{ours / base:.0f}x | {goal} |"

@@ -115,12 +115,12 @@ def test_a_rerun_continues_from_the_failed_table(
     real = erasure.erase_table
     applied: list[str] = []
 
-    def fail_on_customer(connector: connectors.Connector, found: object) -> object:
+    def fail_on_customer(connector: connectors.Connector, found: object, **kw: object) -> object:
         label = found.label  # type: ignore[attr-defined]
         if label == "shop.customer":
             raise connectors.ConnectorError("shop.customer: the database cannot be reached")
         applied.append(label)
-        return real(connector, found)  # type: ignore[arg-type]
+        return real(connector, found, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(erasure, "erase_table", fail_on_customer)
     first = shop_world.execute(request_id)

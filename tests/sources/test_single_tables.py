@@ -208,8 +208,8 @@ def test_a_crash_after_the_external_commit_reruns_idempotently(
     class Crash(BaseException):
         pass
 
-    def erase_then_die(connector: connectors.Connector, found: Any) -> Any:
-        done = real(connector, found)  # committed in the external database
+    def erase_then_die(connector: connectors.Connector, found: Any, **kw: Any) -> Any:
+        done = real(connector, found, **kw)  # committed in the external database
         if not crashed:
             crashed.append(found.label)
             raise Crash
@@ -226,6 +226,7 @@ def test_a_crash_after_the_external_commit_reruns_idempotently(
     assert _rows(shop, "newsletter") == newsletter  # applied again: nothing left to delete
     tables = {t["table"]: t for t in report.outcome["external_tables"]}
     assert tables["shop.customer_orders"]["erased"] == 2
+    assert tables["shop.newsletter"]["erased"] == 1  # the interrupted run's delete, from its intent
 
 
 def test_the_url_may_come_from_an_environment_variable(

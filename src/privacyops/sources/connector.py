@@ -37,7 +37,7 @@ from sqlalchemy.exc import (
 from privacyops.policy.sources import ExternalSource, ExternalTable
 from privacyops.rights import masks
 from privacyops.settings import Settings
-from privacyops.sources.dialects import engine_for, leading_columns
+from privacyops.sources.dialects import engine_for, leading_columns, reads
 from privacyops.sources.errors import ConnectorError
 from privacyops.sources.secrets import resolve_url
 from privacyops.vault.service import Vault
@@ -142,8 +142,9 @@ class Connector:
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
+        """A connection for reads (walks, plans, checks); changes use ``engine.begin``."""
         with self.guard(self.source.name), self.engine.connect() as conn:
-            yield conn
+            yield reads(conn)
 
     # -- safety checks ------------------------------------------------------
 

@@ -6,14 +6,18 @@ committed there, a ``source_erasure`` row records it here and the step's
 ``checkpoint`` commits that row. A failure stops the step with the table's
 error; the rerun skips the tables recorded done and continues from the one
 that failed, which is still whole (its transaction rolled back) and still
-reachable (its parents come after it). A crash between the two commits makes
-the rerun apply that table again: deleted rows are gone, and updated rows are
-erased again (still erased, counted again).
+reachable (its parents come after it). Before each external commit the table's
+intent (``source_erasure_intent``: the rows and a digest of their new values)
+is committed here, so a crash between the two commits is told apart on the
+rerun: rows already erased are counted and left as they are (``erasure``). A
+table's ``source_erasure`` row is committed with the next table's intent (one
+local commit per table), or at the end, or when a later table fails.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +29,7 @@ from privacyops.settings import Settings
 from privacyops.sources import erasure, graph, health
 from privacyops.sources.connector import Connector
 from privacyops.sources.identities import IDENTITY_FIELDS, Identities, subject_identities
-from privacyops.sources.models import SourceErasure
+from privacyops.sources.models import SourceErasure, SourceErasureIntent
 from privacyops.subjects import records
 from privacyops.subjects import service as subjects
 from privacyops.vault.service import Vault
@@ -50,6 +54,26 @@ def erase_sources(
             select(SourceErasure).where(SourceErasure.request_id == request_id)
         )
     }
+    intents = {
+        row.table_label: row
+        for row in session.scalars(
+            select(SourceErasureIntent).where(SourceErasureIntent.request_id == request_id)
+        )
+    }
+
+    def recorder(label: str) -> erasure.Record:
+        def record(rows: erasure.IntentRows) -> None:
+            row = intents.get(label)
+            if row is None:
+                row = SourceErasureIntent(request_id=request_id, table_label=label, created_at=now)
+                session.add(row)
+                intents[label] = row
+            row.rows = rows
+            session.flush()
+            checkpoint()
+
+        return record
+
     ordered: list[SourceErasure] = []
     for source in declaration.external_sources:
         connector = Connector.open(source, settings=settings, vault=vault, request_id=request_id)
@@ -62,7 +86,20 @@ def erase_sources(
         for found in reversed(plans):
             if found.label in done:
                 continue
-            result = erasure.erase_table(connector, found)
+            earlier = intents.get(found.label)
+            try:
+                result = erasure.erase_table(
+                    connector,
+                    found,
+                    prior=earlier.rows if earlier is not None else None,
+                    record=recorder(found.label),
+                )
+            except BaseException:
+                # The tables done so far stay recorded; if this commit fails too, their
+                # intents make the rerun count them instead of erasing them again.
+                with suppress(Exception):
+                    checkpoint()
+                raise
             row = SourceErasure(
                 request_id=request_id,
                 source=source.name,
@@ -75,10 +112,12 @@ def erase_sources(
                 done_at=now,
             )
             session.add(row)
+            if found.label in intents:
+                session.delete(intents.pop(found.label))
             on_table(row)
-            session.flush()
-            checkpoint()
+            session.flush()  # committed with the next table's intent, or below
             done[found.label] = row
+        checkpoint()
         ordered.extend(
             done[connector.label(t)] for t in source.tables if connector.label(t) in done
         )
