@@ -24,7 +24,7 @@ Run: ``.venv/bin/python bench/audit.py [--writers 8] [--appends 2000]
    PostgreSQL, executemany on SQLite), then the real sequencer takes them,
    timed (events/s into the tree). At each size, inclusion proofs of 200
    random events against the latest head (read from the stored subtree
-   hashes, then verified): hashes per proof, rows read, mean time, against
+   hashes, then verified): hashes per proof, queries to read them, mean time, against
    the baseline of a bare SELECT of one event by its number (same events, same
    run) and against the time at the first size; log2(n) for comparison.
 """
@@ -234,7 +234,7 @@ def _sequencer_rates(tmp: Path, settings: Settings, events: int) -> tuple[float,
 
 
 def _proofs(db: Database, size: int, samples: int = 200) -> tuple[float, float, float, float]:
-    """(mean hashes, mean rows read, mean seconds) of verified inclusion proofs, and the
+    """(mean hashes, mean queries, mean seconds) of verified inclusion proofs, and the
     mean seconds of a bare SELECT of one event by its number (the baseline)."""
     rng = random.Random(size)
     seqs = [rng.randint(1, size) for _ in range(samples)]
@@ -307,7 +307,7 @@ def main() -> None:
         print("\n## inclusion proofs as the log grows (bulk load, then the real sequencer)")
         print(
             f"{'tree size':>10}{'load/s':>9}{'sequence/s':>11}{'log2 n':>7}{'hashes':>7}"
-            f"{'rows':>6}{'proof ms':>9}{'select ms':>10}{'/select':>8}{'/first':>7}"
+            f"{'reads':>6}{'proof ms':>9}{'select ms':>10}{'/select':>8}{'/first':>7}"
         )
         first: float | None = None
         for target in sorted(args.sizes):

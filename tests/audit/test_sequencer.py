@@ -128,3 +128,31 @@ def test_events_committed_out_of_id_order_are_all_sequenced_once(
         assert last.action == "late"
         assert last.id < session.scalars(select(AuditEvent).where(AuditEvent.seq == 1)).one().id
     assert check().ok
+
+
+def test_a_proof_reads_its_logarithmic_path_in_one_query(
+    db: Database, append: Append, sequence: Sequence
+) -> None:
+    ids = append(300)
+    sequence(batch=64)
+    with db.unit_of_work() as session:
+        root = tree.root_at(session=session, size=300)
+        for event_id in (ids[0], ids[150], ids[-1]):
+            event = session.get_one(AuditEvent, event_id)
+            proof = tree.inclusion(session=session, event=event, size=300)
+            assert proof.rows_read == 1
+            assert len(proof.path) <= 9  # ceil(log2 300)
+            assert merkle.verify_inclusion(
+                index=proof.leaf_index,
+                size=300,
+                leaf=proof.leaf_hash,
+                proof=proof.path,
+                root_hash=root,
+            )
+        assert merkle.verify_consistency(
+            old_size=100,
+            new_size=300,
+            old_root=tree.root_at(session=session, size=100),
+            new_root=root,
+            proof=tree.consistency(session=session, old_size=100, new_size=300),
+        )
