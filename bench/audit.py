@@ -1,6 +1,7 @@
 """Audit log: appends from concurrent writers before and after, sequencer rate, proof size.
 
-Run: ``.venv/bin/python bench/audit.py [--writers 8] [--appends 2000] [--sizes 1000 10000 ...]``
+Run: ``.venv/bin/python bench/audit.py [--writers 8] [--appends 2000]
+[--sequencer-events 100000] [--sizes 1000 10000 100000 1000000]``
 (``BENCH_DATABASE_URL=postgresql+psycopg://...`` runs it on a new database of that server).
 
 1. Appends. ``--writers`` threads, each with its own connection, commit
@@ -13,12 +14,19 @@ Run: ``.venv/bin/python bench/audit.py [--writers 8] [--appends 2000] [--sizes 1
      of the pending event, commit.
    - ``audit.record (after)``: the real call in a unit of work (ORM included).
    ``ratio`` = rate / the locked-head rate.
-2. Sequencer and proofs, on a second fresh database. The log grows to each
-   size in ``--sizes`` (pending events bulk-inserted, then ``sequence_pending``
-   in batches of 5000, timed: events/s into the tree). At each size, inclusion
-   proofs of 200 random events against the latest head (read from the stored
-   subtree hashes, then verified): hashes per proof, rows read, mean time.
-   ``ratio`` = time / the time at the first size; log2(n) is shown for comparison.
+2. Sequencer, before and after: ``--sequencer-events`` pending events are
+   bulk-loaded into a new log and sequenced by ``sequence_pending`` (batches
+   of 5000), once with the batch written row by row (one UPDATE per event,
+   one INSERT per node: the sequencer's write before it became set-based)
+   and once with the real set-based write, each log then verified.
+3. Proofs, on another fresh database. The log grows to each size in
+   ``--sizes``: synthetic pending events are bulk-loaded (COPY on
+   PostgreSQL, executemany on SQLite), then the real sequencer takes them,
+   timed (events/s into the tree). At each size, inclusion proofs of 200
+   random events against the latest head (read from the stored subtree
+   hashes, then verified): hashes per proof, queries to read them, mean time, against
+   the baseline of a bare SELECT of one event by its number (same events, same
+   run) and against the time at the first size; log2(n) for comparison.
 """
 
 from __future__ import annotations
@@ -34,21 +42,30 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
 from common import bench_settings, database_url
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.orm import Session
 
 from privacyops import migrate
-from privacyops.audit import merkle, tree
+from privacyops.audit import merkle, sequencer, tree
 from privacyops.audit import service as audit
-from privacyops.audit.models import AuditEvent
+from privacyops.audit.models import AuditEvent, AuditTreeNode
 from privacyops.audit.tasks import sequence_pending
+from privacyops.audit.verify import verify
 from privacyops.db import Database, utcnow
+from privacyops.settings import Settings
 
 CHUNK = 20_000
 SECRET = b"bench-hmac"
+ACTOR = "staff:bench"
+COPY_EVENTS = (
+    "COPY audit_event (occurred_at, actor, action, target_type, target_id, details) FROM STDIN"
+)
 
 
 def _chain_tables(db: Database) -> None:
@@ -145,32 +162,92 @@ def _concurrent(work: object, db: Database, writers: int, total: int) -> float:
 
 
 def _bulk_pending(db: Database, count: int, first: int) -> None:
+    """Load ``count`` synthetic pending events: COPY on PostgreSQL, executemany on SQLite."""
     now = utcnow()
+    if db.engine.dialect.name == "postgresql":
+        raw = db.engine.raw_connection()
+        try:
+            with raw.cursor() as cur, cur.copy(COPY_EVENTS) as copy:  # type: ignore[attr-defined]
+                for n in range(first, first + count):
+                    details = json.dumps({"status": "open", "n": n})
+                    copy.write_row(
+                        (now, "staff:bench", "request.updated", "request", str(n), details)
+                    )
+            raw.commit()
+        finally:
+            raw.close()
+        return
     for offset in range(0, count, CHUNK):
         rows = [
             {
                 "occurred_at": now,
-                "actor": "staff:bench",
+                "actor": ACTOR,
                 "action": "request.updated",
                 "target_type": "request",
-                "target_id": str(first + offset + i),
-                "details": {"status": "open", "n": first + offset + i},
+                "target_id": str(n),
+                "details": {"status": "open", "n": n},
             }
-            for i in range(min(CHUNK, count - offset))
+            for n in range(first + offset, first + min(offset + CHUNK, count))
         ]
+        with db.engine.begin() as conn:
+            conn.execute(insert(AuditEvent), rows)
+
+
+def _row_by_row_number(session: Session, ids: list[int], first: int) -> None:
+    """The sequencer's write before it was set-based: one UPDATE per event."""
+    rows = [{"id": event_id, "seq": first + i} for i, event_id in enumerate(ids)]
+    session.execute(update(AuditEvent), rows)
+
+
+def _row_by_row_nodes(session: Session, nodes: list[tuple[int, int, bytes]]) -> None:
+    rows = [{"level": lv, "position": p, "hash": h} for lv, p, h in nodes]
+    session.execute(insert(AuditTreeNode), rows)
+
+
+@contextmanager
+def _row_by_row() -> Iterator[None]:
+    saved = sequencer._number, sequencer._store_nodes
+    sequencer._number, sequencer._store_nodes = _row_by_row_number, _row_by_row_nodes
+    try:
+        yield
+    finally:
+        sequencer._number, sequencer._store_nodes = saved
+
+
+def _sequencer_rates(tmp: Path, settings: Settings, events: int) -> tuple[float, float]:
+    """Events/s into the tree, row by row (before) and set-based (after), each on a new log."""
+    rates = []
+    for name, scheme in (("seq_before", _row_by_row), ("seq_after", nullcontext)):
+        url = database_url(tmp, name)
+        migrate.upgrade(url)
+        db = Database(url, secret=settings.secret_key)
+        _bulk_pending(db, events, 0)
+        with scheme():
+            began = time.perf_counter()
+            run = sequence_pending(db=db, key_dir=settings.key_dir)
+            rates.append(run.sequenced / (time.perf_counter() - began))
         with db.unit_of_work() as session:
-            session.execute(insert(AuditEvent), rows)
+            if not verify(session=session).ok:
+                raise AssertionError(f"the log sequenced {name} does not verify")
+        db.dispose()
+    return rates[0], rates[1]
 
 
-def _proofs(db: Database, size: int, samples: int = 200) -> tuple[float, float, float]:
-    """(mean hashes, mean rows read, mean seconds) of verified inclusion proofs."""
+def _proofs(db: Database, size: int, samples: int = 200) -> tuple[float, float, float, float]:
+    """(mean hashes, mean queries, mean seconds) of verified inclusion proofs, and the
+    mean seconds of a bare SELECT of one event by its number (the baseline)."""
     rng = random.Random(size)
+    seqs = [rng.randint(1, size) for _ in range(samples)]
     hashes = rows = 0
-    began = time.perf_counter()
     with db.unit_of_work() as session:
+        began = time.perf_counter()
+        for seq in seqs:
+            session.execute(select(AuditEvent.id).where(AuditEvent.seq == seq)).one()
+        bare = (time.perf_counter() - began) / samples
+    with db.unit_of_work() as session:
+        began = time.perf_counter()
         root = tree.root_at(session=session, size=size)
-        for _ in range(samples):
-            seq = rng.randint(1, size)
+        for seq in seqs:
             event = session.scalars(select(AuditEvent).where(AuditEvent.seq == seq)).one()
             proof = tree.inclusion(session=session, event=event, size=size)
             if not merkle.verify_inclusion(
@@ -183,13 +260,15 @@ def _proofs(db: Database, size: int, samples: int = 200) -> tuple[float, float, 
                 raise AssertionError(f"proof of {seq} in {size} does not verify")
             hashes += len(proof.path)
             rows += proof.rows_read
-    return hashes / samples, rows / samples, (time.perf_counter() - began) / samples
+        seconds = (time.perf_counter() - began) / samples
+    return hashes / samples, rows / samples, seconds, bare
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--appends", type=int, default=2000)
+    parser.add_argument("--sequencer-events", type=int, default=100_000)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000, 1_000_000])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -214,33 +293,40 @@ def main() -> None:
         sys.stdout.flush()
 
         db.dispose()
+        before, after = _sequencer_rates(tmp, settings, args.sequencer_events)
+        print(f"\n## sequencer: {args.sequencer_events} pending events into an empty tree")
+        print(f"{'write':<24}{'events/s':>10}{'ratio':>8}")
+        print(f"{'row by row (before)':<24}{before:>10.0f}{1.0:>8.2f}")
+        print(f"{'set-based (after)':<24}{after:>10.0f}{after / before:>8.2f}")
+        sys.stdout.flush()
+
         url = database_url(tmp, "audit_tree")  # the tree grows from empty to each size
         migrate.upgrade(url)
         db = Database(url, secret=settings.secret_key)
         size = 0
-        print("\n## sequencer and inclusion proofs")
+        print("\n## inclusion proofs as the log grows (bulk load, then the real sequencer)")
         print(
-            f"{'tree size':>10}{'added':>9}{'insert/s':>10}{'sequence/s':>12}"
-            f"{'log2 n':>8}{'hashes':>8}{'rows':>6}{'proof ms':>10}{'ratio':>7}"
+            f"{'tree size':>10}{'load/s':>9}{'sequence/s':>11}{'log2 n':>7}{'hashes':>7}"
+            f"{'reads':>6}{'proof ms':>9}{'select ms':>10}{'/select':>8}{'/first':>7}"
         )
-        baseline: float | None = None
+        first: float | None = None
         for target in sorted(args.sizes):
             added = target - size
             if added <= 0:
                 continue
             began = time.perf_counter()
             _bulk_pending(db, added, size)
-            insert_rate = added / (time.perf_counter() - began)
+            load_rate = added / (time.perf_counter() - began)
             began = time.perf_counter()
             run = sequence_pending(db=db, key_dir=settings.key_dir)
             sequence_rate = run.sequenced / (time.perf_counter() - began)
             size = run.tree_size
-            hashes, rows, seconds = _proofs(db, size)
-            baseline = baseline or seconds
+            hashes, rows, seconds, bare = _proofs(db, size)
+            first = first or seconds
             print(
-                f"{size:>10}{added:>9}{insert_rate:>10.0f}{sequence_rate:>12.0f}"
-                f"{math.log2(size):>8.1f}{hashes:>8.1f}{rows:>6.1f}{seconds * 1000:>10.2f}"
-                f"{seconds / baseline:>7.2f}"
+                f"{size:>10}{load_rate:>9.0f}{sequence_rate:>11.0f}{math.log2(size):>7.1f}"
+                f"{hashes:>7.1f}{rows:>6.1f}{seconds * 1000:>9.2f}{bare * 1000:>10.2f}"
+                f"{seconds / bare:>8.1f}{seconds / first:>7.2f}"
             )
             sys.stdout.flush()
         db.dispose()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import update
+from tests.audit import tamper
 from typer.testing import CliRunner, Result
 
 from privacyops.audit.models import AuditEvent
@@ -83,6 +84,7 @@ def test_bad_requests_are_clear_errors(
         (("audit", "proof", "999999"), "no audit event"),
         (("audit", "consistency", "0", "2"), "at least 1"),
         (("audit", "consistency", "1", "50"), "beyond the tree"),
+        (("audit", "proof", str(append(1)[0])), "is pending"),
     ]:
         result = run(*args)
         assert result.exit_code == 1, args
@@ -92,3 +94,33 @@ def test_bad_requests_are_clear_errors(
     result = run("audit", "verify", "--head", str(broken))
     assert result.exit_code == 1
     assert f"{broken}:2" in result.output
+
+
+#: Each change an intruder can make, and what ``audit verify`` must name (see issue list).
+TAMPERINGS: dict[str, tuple[Callable[[Database], None], str, str]] = {
+    "forged": (lambda db: tamper.forge(db, 3), "event 3", "does not match its leaf"),
+    "reordered": (lambda db: tamper.swap(db, 2, 5), "event 2", "does not match its leaf"),
+    "deleted": (lambda db: tamper.delete_event(db, 4), "event 4", "missing (deleted)"),
+    "inserted inside": (lambda db: tamper.insert_inside(db, 4, 7), "event 4", "does not match"),
+    "inserted after": (lambda db: tamper.insert(db, 8), "event 8", "beyond the tree"),
+    "changed tree head": (lambda db: tamper.change_head(db, 4), "tree head 4", "signature"),
+    "truncated log": (lambda db: tamper.truncate_events(db, 6), "event 6", "the log ends"),
+    "truncated log and tree": (lambda db: tamper.truncate_all(db, 4), "event 5", "truncated"),
+}
+
+
+@pytest.mark.parametrize("change", list(TAMPERINGS))
+def test_verify_names_the_first_bad_event_or_head_and_exits_1(
+    change: str, db: Database, append: Callable[..., list[int]], run: Callable[..., Result]
+) -> None:
+    append(4)
+    run("audit", "sequence")
+    append(3)
+    run("audit", "sequence")  # heads at sizes 4 and 7
+    assert run("audit", "verify").exit_code == 0
+    alter, where, why = TAMPERINGS[change]
+    alter(db)
+    result = run("audit", "verify")
+    assert result.exit_code == 1, result.output
+    assert f"audit log broken at {where}:" in result.output
+    assert why in result.output

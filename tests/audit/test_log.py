@@ -8,13 +8,14 @@ from collections.abc import Callable
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import delete, func, select, update
+from tests.audit import tamper
 
 from privacyops.audit import heads, merkle, sequencer, tree
 from privacyops.audit import service as audit
 from privacyops.audit.leaves import leaf_hash
 from privacyops.audit.models import AuditEvent, AuditLogState, AuditTreeHead, AuditTreeNode
 from privacyops.audit.tasks import Run
-from privacyops.db import Database, utcnow
+from privacyops.db import Database
 
 Append = Callable[..., list[int]]
 Sequence = Callable[..., Run]
@@ -160,13 +161,6 @@ def test_concurrent_writers_then_sequencing_verify(
     assert (result.checked, result.pending) == (writers * per_writer, 0)
 
 
-def _swap_seqs(db: Database, a: int, b: int) -> None:
-    with db.engine.begin() as conn:
-        conn.execute(update(AuditEvent).where(AuditEvent.seq == a).values(seq=-1))
-        conn.execute(update(AuditEvent).where(AuditEvent.seq == b).values(seq=a))
-        conn.execute(update(AuditEvent).where(AuditEvent.seq == -1).values(seq=b))
-
-
 def test_a_forged_event_is_caught(db: Database, log: list[int], check: Check) -> None:
     with db.engine.begin() as conn:
         conn.execute(update(AuditEvent).where(AuditEvent.seq == 3).values(actor="staff:mallory"))
@@ -176,7 +170,7 @@ def test_a_forged_event_is_caught(db: Database, log: list[int], check: Check) ->
 
 
 def test_a_reordered_log_is_caught(db: Database, log: list[int], check: Check) -> None:
-    _swap_seqs(db, 2, 5)
+    tamper.swap(db, 2, 5)
     result = check()
     assert (result.ok, result.broken_seq) == (False, 2)
 
@@ -189,25 +183,10 @@ def test_a_deleted_event_is_caught(db: Database, log: list[int], check: Check) -
     assert "missing" in (result.problem or "")
 
 
-def _insert(db: Database, seq: int | None) -> None:
-    with db.engine.begin() as conn:
-        conn.execute(
-            AuditEvent.__table__.insert().values(
-                seq=seq,
-                occurred_at=utcnow(),
-                actor="staff:mallory",
-                action="forged",
-                target_type="x",
-                target_id="1",
-                details={},
-            )
-        )
-
-
 def test_an_event_inserted_after_the_tree_is_caught(
     db: Database, log: list[int], check: Check
 ) -> None:
-    _insert(db, 8)
+    tamper.insert(db, 8)
     result = check()
     assert (result.ok, result.broken_seq) == (False, 8)
 
@@ -218,7 +197,7 @@ def test_an_event_inserted_inside_the_log_is_caught(
     with db.engine.begin() as conn:
         for seq in range(7, 3, -1):
             conn.execute(update(AuditEvent).where(AuditEvent.seq == seq).values(seq=seq + 1))
-    _insert(db, 4)
+    tamper.insert(db, 4)
     result = check()
     assert (result.ok, result.broken_seq) == (False, 4)
 

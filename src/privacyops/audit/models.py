@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, LargeBinary, SmallInteger, String
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, SmallInteger, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from privacyops.db import Base
@@ -18,7 +18,17 @@ from privacyops.db import Base
 
 class AuditEvent(Base):
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_target", "target_type", "target_id"),)
+    __table_args__ = (
+        Index("ix_audit_event_target", "target_type", "target_id"),
+        # Only the pending events, in insert order: the sequencer's next batch is the first
+        # rows of this index, however long the log (see the sequencer).
+        Index(
+            "ix_audit_event_pending",
+            "id",
+            postgresql_where=text("seq IS NULL"),
+            sqlite_where=text("seq IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True

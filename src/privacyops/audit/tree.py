@@ -1,11 +1,13 @@
 """The stored Merkle tree: read complete-subtree hashes, build proofs from them.
 
 Every proof or root touches O(log n) rows of ``audit_tree_node``: the RFC
-recursion only ever needs complete, aligned subtrees, and those are stored.
+recursion only ever needs complete, aligned subtrees, and those are stored. A
+proof names the rows it needs first and reads them in one query.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import and_, or_, select
@@ -35,7 +37,7 @@ class StoredNodes:
         self.reads = 0
 
     def preload(self, keys: list[tuple[int, int]]) -> None:
-        wanted = [k for k in keys if k not in self.cache]
+        wanted = [k for k in dict.fromkeys(keys) if k not in self.cache]
         if not wanted:
             return
         clause = or_(
@@ -72,6 +74,21 @@ def edge(size: int) -> list[tuple[int, int]]:
     return keys
 
 
+_UNREAD = bytes(32)
+
+
+def _keys_of(walk: Callable[[merkle.Node], object]) -> list[tuple[int, int]]:
+    """The stored subtrees a proof reads: the proof run once over placeholder hashes."""
+    keys: list[tuple[int, int]] = []
+
+    def record(level: int, position: int) -> bytes:
+        keys.append((level, position))
+        return _UNREAD
+
+    walk(record)
+    return keys
+
+
 def root_at(*, session: Session, size: int) -> bytes:
     nodes = StoredNodes(session)
     nodes.preload(edge(size))
@@ -98,10 +115,14 @@ def inclusion(*, session: Session, event: AuditEvent, size: int) -> InclusionPro
         raise merkle.ProofError(f"event {event.id} is pending: not in the tree yet")
     if event.seq > size:
         raise merkle.ProofError(f"event {event.id} (#{event.seq}) is not in a tree of size {size}")
+    index = event.seq - 1
     nodes = StoredNodes(session)
-    path = merkle.inclusion_proof(nodes, event.seq - 1, size)
-    return InclusionProof(event.id, event.seq, size, nodes(0, event.seq - 1), path, nodes.reads)
+    nodes.preload([(0, index), *_keys_of(lambda node: merkle.inclusion_proof(node, index, size))])
+    path = merkle.inclusion_proof(nodes, index, size)
+    return InclusionProof(event.id, event.seq, size, nodes(0, index), path, nodes.reads)
 
 
 def consistency(*, session: Session, old_size: int, new_size: int) -> list[bytes]:
-    return merkle.consistency_proof(StoredNodes(session), old_size, new_size)
+    nodes = StoredNodes(session)
+    nodes.preload(_keys_of(lambda node: merkle.consistency_proof(node, old_size, new_size)))
+    return merkle.consistency_proof(nodes, old_size, new_size)
