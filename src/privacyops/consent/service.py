@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, String, Table, case, insert, literal, select, union_all
 from sqlalchemy import cast as sql_cast
@@ -260,10 +260,13 @@ def _append(
         "actor": context.actor,
     }
     columns = [*fixed, "purpose", "state", "method"]
+    values: list[ColumnElement[Any]] = [literal(v, table.c[n].type) for n, v in fixed.items()]
+    if session.get_bind().dialect.name == "postgresql":
+        # A NULL in a UNION would be taken for text; SQLite would turn a CAST into a number.
+        values = [sql_cast(v, table.c[n].type) for v, n in zip(values, fixed, strict=True)]
     selects = [
         select(
-            # typed casts: a NULL in a UNION would otherwise be taken for text
-            *(sql_cast(literal(v, table.c[n].type), table.c[n].type) for n, v in fixed.items()),
+            *values,
             literal(p.purpose, String),
             _state_sql(who, p),
             literal(p.method.value, String),
