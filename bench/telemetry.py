@@ -18,8 +18,9 @@ once per batch of ``--batch`` readings of one device, and times only its own wor
   idempotently (COPY in a savepoint / INSERT … ON CONFLICT DO NOTHING).
 - HTTP: signed ``POST /api/v1/telemetry/batches`` to a uvicorn server in its own
   process, one connection, API key + device signature checked per request;
-  bounded by ``--http-max`` readings. Encoding and signing the body on the client
-  is outside the clock.
+  bounded by ``--http-max`` readings, once per encoding (CBOR, MessagePack with
+  native timestamps, JSON). Encoding and signing the body on the client is
+  outside the clock.
 
 Then the access time: ``readings_for_subject`` read to the end for subjects that
 each own one device over the whole period (p50 and max over ``--subjects``).
@@ -52,7 +53,7 @@ from privacyops.policy.service import PolicyStore
 from privacyops.settings import Settings
 from privacyops.staff import service as staff
 from privacyops.subjects import service as subjects
-from privacyops.telemetry import ingest, partitions, pseudonyms, service, simulator
+from privacyops.telemetry import codecs, ingest, partitions, pseudonyms, service, simulator
 from privacyops.telemetry.checks import rules_for
 from privacyops.vault.service import Vault
 
@@ -202,7 +203,9 @@ def _serve(settings: Settings, port: int) -> None:
     uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
 
 
-def through_http(run: Run, limit: int) -> tuple[float, int]:
+def through_http(
+    run: Run, limit: int, encoding: codecs.Encoding = codecs.Encoding.JSON
+) -> tuple[float, int]:
     run.reset()
     import socket
 
@@ -227,9 +230,12 @@ def through_http(run: Run, limit: int) -> tuple[float, int]:
                 except httpx.TransportError:
                     time.sleep(0.1)
             for serial, readings in run.batches(limit):
-                body = json.dumps({"readings": readings}).encode()
+                if encoding is codecs.Encoding.JSON:
+                    body = json.dumps({"readings": readings}).encode()
+                else:
+                    body = codecs.encode({"readings": native_times(readings)}, encoding)
                 headers = {
-                    "content-type": "application/json",
+                    "content-type": encoding.value,
                     "x-device-serial": serial,
                     "x-signature": pseudonyms.sign(run.secrets[serial], body),
                 }
@@ -243,6 +249,23 @@ def through_http(run: Run, limit: int) -> tuple[float, int]:
         server.terminate()
         server.join(timeout=10)
     return elapsed, stored
+
+
+def native_times(readings: list[object]) -> list[object]:
+    """What a compact device sends: its times as native timestamps, not text."""
+    out: list[object] = []
+    for reading in readings:
+        assert isinstance(reading, dict)
+        out.append(
+            {
+                key: datetime.fromisoformat(value)
+                if key in ("recorded_at", "reported_at", "occurred_at", "cleared_at")
+                and isinstance(value, str)
+                else value
+                for key, value in reading.items()
+            }
+        )
+    return out
 
 
 def access(run: Run, samples: int) -> tuple[float, float, int]:
@@ -270,9 +293,9 @@ def main() -> None:
     print(f"# telemetry ingest ({sys.platform}, {os.cpu_count()} cores, database: {kind})")
     print(f"batches of {BATCH} readings of one device, one commit per batch\n")
     print(
-        f"| {'readings':>9} | {'path':<30} | {'seconds':>8} | {'readings/s':>10} | {'ratio':>6} |"
+        f"| {'readings':>9} | {'path':<36} | {'seconds':>8} | {'readings/s':>10} | {'ratio':>6} |"
     )
-    print(f"|{'-' * 11}|{'-' * 32}|{'-' * 10}|{'-' * 12}|{'-' * 8}|")
+    print(f"|{'-' * 11}|{'-' * 38}|{'-' * 10}|{'-' * 12}|{'-' * 8}|")
     access_rows = []
     with tempfile.TemporaryDirectory() as directory:
         for size in args.sizes:
@@ -285,12 +308,17 @@ def main() -> None:
             p50, worst, per_subject = access(run, args.subjects)
             access_rows.append((n, per_subject, p50, worst))
             if args.http_max:
-                http_s, sent = through_http(run, min(args.http_max, n))
-                results.append(("HTTP (key, signature, JSON)", http_s, sent))
+                for encoding, name in (
+                    (codecs.Encoding.CBOR, "HTTP (key, signature, CBOR)"),
+                    (codecs.Encoding.MSGPACK, "HTTP (key, signature, MessagePack)"),
+                    (codecs.Encoding.JSON, "HTTP (key, signature, JSON)"),
+                ):
+                    http_s, sent = through_http(run, min(args.http_max, n), encoding)
+                    results.append((name, http_s, sent))
             for name, seconds, count in results:
                 rate, base_rate = count / seconds, n / base_s
                 print(
-                    f"| {count:>9} | {name:<30} | {seconds:>8.2f} | {rate:>10.0f} | "
+                    f"| {count:>9} | {name:<36} | {seconds:>8.2f} | {rate:>10.0f} | "
                     f"{rate / base_rate:>6.3f} |",
                     flush=True,
                 )

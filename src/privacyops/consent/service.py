@@ -7,11 +7,13 @@ nothing is ever updated. Reading the state it leaves is `state`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, insert, select
+from sqlalchemy import ColumnElement, String, Table, case, insert, literal, select, union_all
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from privacyops.audit import service as audit
@@ -143,57 +145,35 @@ def _expand(cat: Catalogue, choices: Mapping[str, bool]) -> dict[str, bool]:
     return wanted
 
 
-def _granted_now(session: Session, who: Who, purposes: Iterable[str]) -> set[str]:
-    """Which of ``purposes`` the newest events grant (a refusal after a grant is a withdrawal).
+@dataclass(frozen=True, slots=True)
+class _Planned:
+    """A decision before it is stored: a refusal (``state`` None) is a withdrawal if the
+    newest event of that purpose granted it, else a denial; the insert itself decides."""
 
-    Reads only (purpose, state) through the who-index; the write path needs no more.
-    """
-    wanted = set(purposes)
-    newest: dict[str, str] = {}
-    rows = session.execute(
-        select(ConsentEvent.purpose, ConsentEvent.state)
-        .where(who.where())
-        .order_by(ConsentEvent.id.desc())
-    )
-    with rows:
-        for purpose, state in rows:
-            if purpose in wanted:
-                newest.setdefault(purpose, state)
-                if len(newest) == len(wanted):
-                    break
-    return {p for p, state in newest.items() if state == ConsentState.GRANTED}
+    purpose: str
+    state: ConsentState | None
+    method: Method
 
 
-def _decisions(
-    cat: Catalogue,
-    wanted: Mapping[str, bool],
-    method: Method,
-    context: Context,
-    granted: set[str],
-) -> list[Decision]:
-    decisions: list[Decision] = []
+def _plan(
+    cat: Catalogue, wanted: Mapping[str, bool], method: Method, context: Context
+) -> list[_Planned]:
+    planned: list[_Planned] = []
     if method is Method.GPC and any(
         value or not cat.purposes[p].gpc for p, value in wanted.items()
     ):
         raise ConsentError("method gpc only opts out of sale and sharing", field="method")
     for purpose, value in wanted.items():
-        if value:
-            state = ConsentState.GRANTED
-        elif purpose in granted:
-            state = ConsentState.WITHDRAWN
-        else:
-            state = ConsentState.DENIED
-        decisions.append(Decision(purpose, state, method))
+        planned.append(_Planned(purpose, ConsentState.GRANTED if value else None, method))
     if context.gpc_signal and context.gpc_applies and method is not Method.GPC:
         # The signal is an opt-out the person need not repeat; only an explicit
         # choice made in this same request overrides it (11 CCR 7025(c)(3)).
         for purpose in cat.gpc_purposes:
             if purpose not in wanted:
-                state = ConsentState.WITHDRAWN if purpose in granted else ConsentState.DENIED
-                decisions.append(Decision(purpose, state, Method.GPC))
-    if not decisions:
+                planned.append(_Planned(purpose, None, Method.GPC))
+    if not planned:
         raise ConsentError("choices: give at least one purpose or category", field="choices")
-    return decisions
+    return planned
 
 
 def record_choices(
@@ -209,14 +189,8 @@ def record_choices(
     cat = catalogue(declaration)
     if who.subject_id is not None:
         live_subject(session=session, subject_id=who.subject_id)
-    wanted = _expand(cat, choices)
-    # Only a refusal needs the history (was it granted? then it is a withdrawal).
-    refused = {p for p, value in wanted.items() if not value}
-    if context.gpc_signal and context.gpc_applies:
-        refused |= set(cat.gpc_purposes) - set(wanted)
-    granted = _granted_now(session, who, refused) if refused else set()
-    decisions = _decisions(cat, wanted, method, context, granted)
-    return _append(session, who, method, context, decisions)
+    planned = _plan(cat, _expand(cat, choices), method, context)
+    return _append(session, who, method, context, planned)
 
 
 def withdraw_all(
@@ -248,33 +222,67 @@ def live_subject(*, session: Session, subject_id: str) -> Subject:
     return subject
 
 
+def _state_sql(who: Who, planned: _Planned) -> ColumnElement[str]:
+    """The stored state: a refusal reads the newest event of its purpose (who-index)."""
+    if planned.state is not None:
+        return literal(planned.state.value, String)
+    newest = (
+        select(ConsentEvent.state)
+        .where(who.where(), ConsentEvent.purpose == planned.purpose)
+        .order_by(ConsentEvent.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return case(
+        (newest == ConsentState.GRANTED.value, ConsentState.WITHDRAWN.value),
+        else_=ConsentState.DENIED.value,
+    )
+
+
 def _append(
-    session: Session, who: Who, method: Method, context: Context, decisions: Iterable[Decision]
+    session: Session, who: Who, method: Method, context: Context, planned: Sequence[_Planned]
 ) -> Recorded:
+    """One statement reads what a refusal needs and inserts every row (one round trip)."""
     receipt_id = str(uuid.uuid4())
-    made = tuple(decisions)
-    session.execute(
-        insert(ConsentEvent),
-        [
-            {
-                "receipt_id": receipt_id,
-                "subject_id": who.subject_id,
-                "cookie_index": who.cookie_index,
-                "purpose": d.purpose,
-                "state": d.state.value,
-                "method": d.method.value,
-                "policy_version": context.policy_version,
-                "notice_version": context.notice_version,
-                "notice_hash": context.notice_hash,
-                "lang": context.lang,
-                "regime": context.regime.code,
-                "occurred_at": context.at,
-                "ip_prefix": context.ip_prefix,
-                "ua_family": context.ua_family,
-                "actor": context.actor,
-            }
-            for d in made
-        ],
+    table = cast(Table, ConsentEvent.__table__)
+    fixed = {
+        "receipt_id": receipt_id,
+        "subject_id": who.subject_id,
+        "cookie_index": who.cookie_index,
+        "policy_version": context.policy_version,
+        "notice_version": context.notice_version,
+        "notice_hash": context.notice_hash,
+        "lang": context.lang,
+        "regime": context.regime.code,
+        "occurred_at": context.at,
+        "ip_prefix": context.ip_prefix,
+        "ua_family": context.ua_family,
+        "actor": context.actor,
+    }
+    columns = [*fixed, "purpose", "state", "method"]
+    values: list[ColumnElement[Any]] = [literal(v, table.c[n].type) for n, v in fixed.items()]
+    if session.get_bind().dialect.name == "postgresql":
+        # A NULL in a UNION would be taken for text; SQLite would turn a CAST into a number.
+        values = [sql_cast(v, table.c[n].type) for v, n in zip(values, fixed, strict=True)]
+    selects = [
+        select(
+            *values,
+            literal(p.purpose, String),
+            _state_sql(who, p),
+            literal(p.method.value, String),
+        )
+        for p in planned
+    ]
+    rows = union_all(*selects) if len(selects) > 1 else selects[0]
+    stored = session.execute(
+        insert(table)
+        .from_select(columns, rows)
+        .returning(table.c.purpose, table.c.state, table.c.method)
+    )
+    states = {purpose: (state, how) for purpose, state, how in stored}
+    made = tuple(
+        Decision(p.purpose, ConsentState(states[p.purpose][0]), Method(states[p.purpose][1]))
+        for p in planned
     )
     audit.record(
         session=session,
