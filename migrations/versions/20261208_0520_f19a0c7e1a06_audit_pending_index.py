@@ -1,7 +1,7 @@
 """audit: a partial index of the pending events, in insert order
 
 Revision ID: f19a0c7e1a06
-Revises: d17e0c7e1a04
+Revises: e18f0c7e1a05
 Create Date: 2026-12-08 05:20:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "f19a0c7e1a06"
-down_revision: str | None = "d17e0c7e1a04"
+down_revision: str | None = "e18f0c7e1a05"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

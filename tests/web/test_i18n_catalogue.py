@@ -22,14 +22,6 @@ CATALOGUES = sorted(LOCALE.glob("*/LC_MESSAGES/messages.po"))
 #: language names (each written in its own language), codes and units.
 ALLOWED = {"FSTSMART", "privacyops", "English", "中文", "JSON", "CSV", "API", "ID", "UTC", "CA"}
 
-#: Templates not yet moved to the catalogue (staff-only pages); each one moved leaves this list.
-NOT_YET = {
-    # incidents, orders, retention and rights
-    # sources, subjects and telemetry
-    # the access package
-}
-
-
 def _strings(message_string: str | tuple[str, ...]) -> tuple[str, ...]:
     return message_string if isinstance(message_string, tuple) else (message_string,)
 
@@ -95,9 +87,6 @@ def _templates() -> list[Path]:
 
 @pytest.mark.parametrize("path", _templates(), ids=lambda p: p.relative_to(SRC).as_posix())
 def test_no_template_text_bypasses_the_catalogue(path: Path) -> None:
-    name = path.relative_to(SRC).as_posix()
-    if name in NOT_YET:
-        pytest.skip("a staff page still written in English only")
     assert visible_words(path.read_text(encoding="utf-8")) == []
 
 
