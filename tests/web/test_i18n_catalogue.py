@@ -22,6 +22,7 @@ CATALOGUES = sorted(LOCALE.glob("*/LC_MESSAGES/messages.po"))
 #: language names (each written in its own language), codes and units.
 ALLOWED = {"FSTSMART", "privacyops", "English", "中文", "JSON", "CSV", "API", "ID", "UTC", "CA"}
 
+
 def _strings(message_string: str | tuple[str, ...]) -> tuple[str, ...]:
     return message_string if isinstance(message_string, tuple) else (message_string,)
 
