@@ -49,7 +49,10 @@ REFUSALS = (
 
 def _say(request: Request, message: object) -> str:
     """``message`` in the console's language (as it is if the catalogue does not know it)."""
-    return translations(staff_language(request)).gettext(str(message))
+    say = translations(staff_language(request)).gettext
+    if isinstance(message, service.StaffError) and message.values:
+        return say(message.message_id).format(**message.values)
+    return say(str(message))
 
 
 def _safe_next(target: str | None) -> str:
