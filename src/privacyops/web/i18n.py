@@ -54,8 +54,11 @@ def say(lang: str, message: object) -> str:
     then filled; any other message is looked up as written (and shown as is if unknown)."""
     words = translations(lang)
     message_id = getattr(message, "message_id", None)
+    values = getattr(message, "values", None)
+    if isinstance(message_id, str) and values:
+        return words.gettext(message_id).format(**values)
     if isinstance(message_id, str):
-        return words.gettext(message_id).format(**getattr(message, "values", {}))
+        return words.gettext(message_id)
     return words.gettext(str(message))
 
 
