@@ -34,3 +34,18 @@ def test_malformed_proof_requests_on_the_page_get_a_4xx_with_a_message(
     for path in ("/admin/audit?proof=abc", "/admin/audit?proof=0", "/admin/audit?old_size=-1"):
         answer = auditor.get(path)
         assert 400 <= answer.status_code < 500, (path, answer.status_code)
+
+
+def test_the_page_says_a_refused_proof_in_the_console_language(
+    staff_client: Callable[[Role], TestClient],
+    append: Callable[..., list[int]],
+    sequence: Callable[..., Run],
+) -> None:
+    append(2)
+    sequence()
+    auditor = staff_client(Role.AUDITOR)
+    chinese = auditor.get("/admin/audit?lang=zh-CN&proof=99999999")
+    assert chinese.status_code == 422
+    assert "没有审计事件 99999999" in chinese.text
+    english = auditor.get("/admin/audit?lang=en&old_size=2&new_size=50")
+    assert "new_size 50 is beyond the tree of 2" in english.text

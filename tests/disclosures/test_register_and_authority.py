@@ -30,6 +30,9 @@ def test_the_register_warns_on_a_missing_or_expired_agreement(declaration: Decla
     assert entries["legal_authorities"].warnings == ()  # acts under the law, not a contract
     assert entries["logistics"].agreement_ref == "FST-LOG-2026-02"
     assert "orders" in entries["logistics"].categories
+    chinese = {e.key: e for e in register.register(changed, today=date(2026, 11, 24), lang="zh-CN")}
+    assert chinese["payment_partners"].warnings == ("协议复核自2026-06-30起逾期",)
+    assert "没有记录在案的委托处理协议" in chinese["affiliates"].warnings
 
 
 def test_the_recipients_page_lists_every_recipient_with_its_warnings(

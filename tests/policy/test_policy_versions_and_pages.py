@@ -123,6 +123,19 @@ def test_a_privacy_officer_publishes_from_the_console(
         assert [v.version for v in versions.list_versions(session=session)] == ["1.0.0"]
 
 
+def test_a_refused_publish_is_said_in_the_console_language(
+    staff_client: Callable[[Role], TestClient],
+) -> None:
+    dpo = staff_client(Role.PRIVACY_OFFICER)
+    token = dpo.get("/admin/policy").text.split('name="csrf_token" value="')[1].split('"')[0]
+    dpo.post("/admin/policy/publish", data={"csrf_token": token})
+    again = dpo.post("/admin/policy/publish?lang=zh-CN", data={"csrf_token": token})
+    assert again.status_code == 409
+    assert "版本 1.0.0 的文本与此完全相同" in again.text
+    english = dpo.post("/admin/policy/publish?lang=en", data={"csrf_token": token})
+    assert "version 1.0.0 already has exactly this text" in english.text
+
+
 def test_the_api_publishes_and_refuses_a_duplicate(
     staff_client: Callable[[Role], TestClient],
 ) -> None:

@@ -160,3 +160,27 @@ def test_the_login_page_and_its_refusal_speak_the_chosen_language(
     assert "用户名不存在或密码错误" in refused.text  # the language cookie was kept
     english = new_client().post("/admin/login", data={"username": "dana", "password": "wrong"})
     assert "unknown username or wrong password" in english.text
+
+
+def test_a_refusal_naming_a_value_is_said_in_the_console_language(
+    make_staff: Callable[..., int], new_client: Callable[[], TestClient]
+) -> None:
+    make_staff("root", Role.ADMIN)
+    client = new_client()
+    client.post("/admin/login", data={"username": "root", "password": PASSWORD})
+    token = client.get("/admin/staff").text.split('name="csrf_token" value="')[1].split('"')[0]
+    form = {"username": "root", "role": "auditor", "password": "long-enough-password"}
+    english = client.post("/admin/staff", data={**form, "csrf_token": token})
+    assert "username &#39;root&#39; is taken" in english.text
+    chinese = client.post("/admin/staff?lang=zh-CN", data={**form, "csrf_token": token})
+    assert "用户名“root”已被占用" in chinese.text
+    unknown = client.post(
+        "/admin/staff?lang=zh-CN",
+        data={**form, "username": "x2", "role": "boss", "csrf_token": token},
+    )
+    assert "未知角色“boss”" in unknown.text
+    api = client.post(
+        "/api/v1/staff", json={**form, "role": "boss"}, headers={"x-csrf-token": token}
+    )
+    assert api.status_code == 422
+    assert "unknown role 'boss'" in api.text

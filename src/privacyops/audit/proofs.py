@@ -9,20 +9,23 @@ from sqlalchemy.orm import Session
 from privacyops.audit import heads, merkle, tree
 from privacyops.audit.leaves import leaf_data
 from privacyops.audit.models import AuditEvent
+from privacyops.web.i18n import N_
 
 
 class ProofRequestError(ValueError):
     """A proof asked for an unknown event or an impossible size."""
 
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, field: str, **values: object) -> None:
+        super().__init__(message.format(**values) if values else message)
+        self.message_id = message
+        self.values = values
         self.field = field
 
 
 def latest_or_fail(session: Session) -> heads.TreeHead:
     head = heads.latest(session=session)
     if head is None or head.size == 0:
-        raise ProofRequestError("the log has no signed tree head with events yet", "event_id")
+        raise ProofRequestError(N_("the log has no signed tree head with events yet"), "event_id")
     return head
 
 
@@ -30,10 +33,12 @@ def inclusion_document(*, session: Session, event_id: int) -> dict[str, Any]:
     """The inclusion proof of an event against the latest tree head."""
     event = session.get(AuditEvent, event_id)
     if event is None:
-        raise ProofRequestError(f"no audit event {event_id}", "event_id")
+        raise ProofRequestError(N_("no audit event {event_id}"), "event_id", event_id=event_id)
     if event.seq is None:
         raise ProofRequestError(
-            f"audit event {event_id} is pending: run the sequencer first", "event_id"
+            N_("audit event {event_id} is pending: run the sequencer first"),
+            "event_id",
+            event_id=event_id,
         )
     head = latest_or_fail(session)
     try:
@@ -55,11 +60,16 @@ def inclusion_document(*, session: Session, event_id: int) -> dict[str, Any]:
 def consistency_document(*, session: Session, old_size: int, new_size: int) -> dict[str, Any]:
     size = tree.tree_size(session=session)
     if old_size < 1:
-        raise ProofRequestError("old_size must be at least 1", "old_size")
+        raise ProofRequestError(N_("old_size must be at least 1"), "old_size")
     if new_size > size:
-        raise ProofRequestError(f"new_size {new_size} is beyond the tree of {size}", "new_size")
+        raise ProofRequestError(
+            N_("new_size {new_size} is beyond the tree of {size}"),
+            "new_size",
+            new_size=new_size,
+            size=size,
+        )
     if old_size > new_size:
-        raise ProofRequestError("old_size may not exceed new_size", "old_size")
+        raise ProofRequestError(N_("old_size may not exceed new_size"), "old_size")
     try:
         hashes = tree.consistency(session=session, old_size=old_size, new_size=new_size)
         old_root = tree.root_at(session=session, size=old_size)

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from privacyops.audit import heads, proofs, sequencer, service, signing, tree
 from privacyops.settings import Settings
 from privacyops.staff.permissions import Permission
+from privacyops.web import i18n
 from privacyops.web.deps import SessionDep, SettingsDep, require_page
-from privacyops.web.templating import render_admin
+from privacyops.web.templating import render_admin, staff_language
 
 router = APIRouter(include_in_schema=False)
 
@@ -60,7 +61,7 @@ async def audit_page(
             context["proof"] = document
             context["proof_ok"] = proofs.check_document_inclusion(document)
         except proofs.ProofRequestError as error:
-            context["proof_error"] = str(error)
+            context["proof_error"] = i18n.say(staff_language(request), error)
     if old_size is not None and new_size is not None:
         try:
             document = proofs.consistency_document(
@@ -69,7 +70,7 @@ async def audit_page(
             context["consistency"] = document
             context["consistency_ok"] = proofs.check_document_consistency(document)
         except proofs.ProofRequestError as error:
-            context["consistency_error"] = str(error)
+            context["consistency_error"] = i18n.say(staff_language(request), error)
     status = 422 if "proof_error" in context or "consistency_error" in context else 200
     return await render_admin(request, "admin/audit.html", context, status=status)
 

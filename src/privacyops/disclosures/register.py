@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from privacyops.policy.base import Lang
 from privacyops.policy.schema import Declaration
+from privacyops.web.i18n import N_, translations
 
 #: Agreements are flagged this long before their review date.
 REVIEW_NOTICE = timedelta(days=30)
@@ -35,18 +36,21 @@ def register(declaration: Declaration, *, today: date, lang: Lang = "en") -> lis
     An authority (``role: authority``) acts under the law, not a contract: no
     agreement is expected of it.
     """
+    say = translations(lang).gettext
     entries = []
     for recipient in declaration.recipients:
         warnings: list[str] = []
         if recipient.role != "authority":
             if recipient.agreement_ref is None:
-                warnings.append("no processing agreement on record")
+                warnings.append(say(N_("no processing agreement on record")))
             if recipient.review_by is None:
-                warnings.append("no review date for the agreement")
+                warnings.append(say(N_("no review date for the agreement")))
             elif recipient.review_by < today:
-                warnings.append(f"agreement review overdue since {recipient.review_by}")
+                overdue = say(N_("agreement review overdue since {date}"))
+                warnings.append(overdue.format(date=recipient.review_by))
             elif recipient.review_by <= today + REVIEW_NOTICE:
-                warnings.append(f"agreement review due by {recipient.review_by}")
+                due = say(N_("agreement review due by {date}"))
+                warnings.append(due.format(date=recipient.review_by))
         transfers = tuple(
             t.key
             for t in declaration.transfers

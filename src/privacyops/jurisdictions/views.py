@@ -142,7 +142,7 @@ async def jurisdictions_page(
     chosen = regimes or []
     context = {
         "book": book,
-        "summaries": service.regime_summaries(),
+        "summaries": service.regime_summaries(staff_language(request)),
         "zones": zone_choices(),
         "regime_zone": REGIME_ZONE,
         "terms": promise(request),
@@ -168,5 +168,5 @@ async def jurisdictions_page(
 @router.get("/admin/jurisdictions/{code}", dependencies=PAGE)
 async def regime_page(request: Request, code: str) -> Response:
     regime = regime_or_404(code)
-    context = {"regime": regime, "summary": service.summarize(regime)}
+    context = {"regime": regime, "summary": service.summarize(regime, staff_language(request))}
     return await render_admin(request, "admin/jurisdictions/regime.html", context)

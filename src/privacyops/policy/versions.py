@@ -19,10 +19,16 @@ from privacyops.policy.loader import parse_declaration
 from privacyops.policy.models import PolicyVersion
 from privacyops.policy.render.page import render_page
 from privacyops.policy.schema import Declaration
+from privacyops.web.i18n import N_
 
 
 class PublishError(ValueError):
-    pass
+    """``message`` is a message id whose ``{name}`` slots ``values`` fill (see StaffError)."""
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message.format(**values) if values else message)
+        self.message_id = message
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -97,10 +103,13 @@ def publish(*, session: Session, source: str, name: str, actor: str) -> PolicyVe
     previous = latest(session=session)
     sha = digest(source)
     if previous is not None and previous.sha256 == sha:
-        raise PublishError(f"version {previous.version} already has exactly this text")
+        raise PublishError(
+            N_("version {version} already has exactly this text"), version=previous.version
+        )
     if get(session=session, version=meta.version) is not None:
         raise PublishError(
-            f"version {meta.version} is already published; raise the version to publish changes"
+            N_("version {version} is already published; raise the version to publish changes"),
+            version=meta.version,
         )
     old = parse_declaration(previous.source, name=previous.version) if previous else None
     row = PolicyVersion(
@@ -137,10 +146,10 @@ def diff(*, session: Session, old: str, new: str) -> VersionDiff:
     rows = {v: get(session=session, version=v) for v in (old, new)}
     missing = [v for v, row in rows.items() if row is None]
     if missing:
-        raise PublishError(f"no published version {missing[0]!r}")
+        raise PublishError(N_("no published version '{version}'"), version=missing[0])
     before, after = rows[old], rows[new]
     if before is None or after is None:
-        raise PublishError("both versions must be published")
+        raise PublishError(N_("both versions must be published"))
     text = "".join(
         difflib.unified_diff(
             before.source.splitlines(keepends=True),

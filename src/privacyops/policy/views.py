@@ -14,6 +14,7 @@ from privacyops.policy import render, versions
 from privacyops.policy.api import LangQuery, attachment, store
 from privacyops.policy.loader import DeclarationError
 from privacyops.staff.permissions import Permission
+from privacyops.web import i18n
 from privacyops.web.deps import PUBLIC, CurrentPrincipal, SessionDep, require_page
 from privacyops.web.i18n import N_, pick_language, translations
 from privacyops.web.templating import render_admin, render_center, staff_language, trusted_html
@@ -106,7 +107,7 @@ async def policy_publish(
             "in_sync": False,
             "versions": versions.list_versions(session=session),
             "documents": DOCUMENTS,
-            "error": str(error),
+            "error": i18n.say(staff_language(request), error),
         }
         return await render_admin(request, "admin/policy/home.html", context, status=409)
     return RedirectResponse(f"/admin/policy?published={quote(row.version)}", status_code=303)
@@ -122,7 +123,7 @@ async def policy_diff(
     try:
         result = versions.diff(session=session, old=old, new=new)
     except versions.PublishError as error:
-        raise AppError(404, str(error)) from None
+        raise AppError(404, i18n.say(staff_language(request), error)) from None
     return await render_admin(request, "admin/policy/diff.html", {"diff": result})
 
 

@@ -22,6 +22,7 @@ from privacyops.db import Database, utcnow
 from privacyops.limits import counter
 from privacyops.staff.models import ApiClient, StaffSession, StaffUser
 from privacyops.staff.permissions import API_SCOPES, ROLE_PERMISSIONS, Permission, Role
+from privacyops.web.i18n import N_
 
 _hasher = PasswordHasher()
 #: Verified against when the username is unknown, so both paths cost one argon2 check.
@@ -30,8 +31,20 @@ MIN_PASSWORD_LENGTH = 12
 
 
 class StaffError(ValueError):
-    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid") -> None:
-        super().__init__(message)
+    """A refusal; ``message`` is a message id and ``values`` fill its ``{name}`` slots,
+    so the console can say it in its own language and the API in English."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: str = "invalid",
+        **values: object,
+    ) -> None:
+        super().__init__(message.format(**values) if values else message)
+        self.message_id = message
+        self.values = values
         self.field = field
         self.code = code
 
@@ -79,7 +92,9 @@ def _token_hash(token: str) -> str:
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise StaffError(
-            f"password must be at least {MIN_PASSWORD_LENGTH} characters", field="password"
+            N_("password must be at least {num} characters"),
+            field="password",
+            num=MIN_PASSWORD_LENGTH,
         )
 
 
@@ -103,10 +118,15 @@ def create_staff(
     try:
         role = Role(role)
     except ValueError:
-        raise StaffError(f"unknown role {role!r}", field="role") from None
+        raise StaffError(N_("unknown role '{role}'"), field="role", role=role) from None
     _check_password(password)
     if session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is not None:
-        raise StaffError(f"username {username!r} is taken", field="username", code="conflict")
+        raise StaffError(
+            N_("username '{username}' is taken"),
+            field="username",
+            code="conflict",
+            username=username,
+        )
     user = StaffUser(
         username=username,
         display_name=display_name or username,
@@ -152,7 +172,7 @@ def update_staff(
         try:
             user.role = Role(role).value
         except ValueError:
-            raise StaffError(f"unknown role {role!r}", field="role") from None
+            raise StaffError(N_("unknown role '{role}'"), field="role", role=role) from None
         changes["role"] = user.role
     if active is not None:
         user.active = active
@@ -321,9 +341,13 @@ def create_api_client(
         raise StaffError(str(error), field="scopes") from None
     if not wanted or not wanted <= API_SCOPES:
         allowed = ", ".join(sorted(API_SCOPES))
-        raise StaffError(f"scopes must be a non-empty subset of: {allowed}", field="scopes")
+        raise StaffError(
+            N_("scopes must be a non-empty subset of: {allowed}"), field="scopes", allowed=allowed
+        )
     if session.scalar(select(ApiClient.id).where(ApiClient.name == name)) is not None:
-        raise StaffError(f"an API client named {name!r} exists", field="name", code="conflict")
+        raise StaffError(
+            N_("an API client named '{name}' exists"), field="name", code="conflict", name=name
+        )
     prefix = secrets.token_hex(4)
     key = f"po_{prefix}_{secrets.token_urlsafe(32)}"
     client = ApiClient(

@@ -18,6 +18,7 @@ from privacyops.staff.permissions import (
     Permission,
     Role,
 )
+from privacyops.web import i18n
 from privacyops.web.deps import (
     PUBLIC,
     SESSION_COOKIE,
@@ -27,7 +28,7 @@ from privacyops.web.deps import (
     current_principal,
     require_page,
 )
-from privacyops.web.i18n import N_, translations
+from privacyops.web.i18n import N_
 from privacyops.web.templating import render_admin, staff_language
 
 router = APIRouter(include_in_schema=False)
@@ -49,7 +50,7 @@ REFUSALS = (
 
 def _say(request: Request, message: object) -> str:
     """``message`` in the console's language (as it is if the catalogue does not know it)."""
-    return translations(staff_language(request)).gettext(str(message))
+    return i18n.say(staff_language(request), message)
 
 
 def _safe_next(target: str | None) -> str:

@@ -49,6 +49,19 @@ def locale_of(lang: str) -> str:
     return LOCALES.get(lang, "en")
 
 
+def say(lang: str, message: object) -> str:
+    """A refusal in ``lang``: an error carrying ``message_id`` and ``values`` is translated,
+    then filled; any other message is looked up as written (and shown as is if unknown)."""
+    words = translations(lang)
+    message_id = getattr(message, "message_id", None)
+    values = getattr(message, "values", None)
+    if isinstance(message_id, str) and values:
+        return words.gettext(message_id).format(**values)
+    if isinstance(message_id, str):
+        return words.gettext(message_id)
+    return words.gettext(str(message))
+
+
 @cache
 def translations(lang: str) -> NullTranslations:
     """The compiled catalogue for ``lang``; English text passes through unchanged."""

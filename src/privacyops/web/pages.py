@@ -15,7 +15,7 @@ from privacyops.audit import service as audit
 from privacyops.db import utcnow
 from privacyops.disclosures import register
 from privacyops.errors import error_response
-from privacyops.incidents import clocks
+from privacyops.incidents import clocks, countdown
 from privacyops.policy import versions
 from privacyops.staff import service as staff
 from privacyops.staff.permissions import Permission
@@ -115,10 +115,11 @@ async def console_home(
 
 def _attention(request: Request, session: Session, principal: staff.Principal) -> list[Attention]:
     """What is due or wrong now, from each domain the viewer may see; soonest first."""
-    now = utcnow()
-    say = translations(staff_language(request)).gettext
+    now, lang = utcnow(), staff_language(request)
+    say = translations(lang).gettext
     items: list[Attention] = []
     if principal.can(Permission.INCIDENTS_READ):
+        why = countdown.explainer(lang, now)
         for incident, state in clocks.running_clocks(session, now)[:8]:
             items.append(
                 Attention(
@@ -129,13 +130,16 @@ def _attention(request: Request, session: Session, principal: staff.Principal) -
                         "audience": say(state.audience),
                         "regime": state.regime,
                     },
-                    detail=state.why,
+                    detail=why(state),
                     href=f"/admin/incidents/{incident.id}",
                 )
             )
     if principal.can(Permission.REPORTS_READ):
         declaration = request.app.state.policy.declaration
-        for entry in register.register(declaration, today=now.date()):
+        entries = register.register(
+            declaration, today=now.date(), lang="zh-CN" if lang == "zh-CN" else "en"
+        )
+        for entry in entries:
             items.extend(
                 Attention(kind="review", what=entry.label, detail=w, href="/admin/recipients")
                 for w in entry.warnings
