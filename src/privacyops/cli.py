@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import make_url
 
 from privacyops import demo as demo_data
 from privacyops import migrate as migrations
@@ -74,6 +76,9 @@ def _policy(settings: Settings) -> PolicyStore:
 def _database(settings: Settings) -> Database:
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        file = make_url(settings.database_url).database
+        if file and file != ":memory:":  # the file may live outside data_dir
+            Path(file).parent.mkdir(parents=True, exist_ok=True)
     return Database(settings.database_url, secret=settings.secret_key)
 
 
