@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from privacyops.audit import service as audit
 from privacyops.db import Database, utcnow
 from privacyops.limits import counter
+from privacyops.staff.errors import StaffError as StaffError
+from privacyops.staff.errors import TooManyAttemptsError as TooManyAttemptsError
 from privacyops.staff.models import ApiClient, StaffSession, StaffUser
 from privacyops.staff.permissions import API_SCOPES, ROLE_PERMISSIONS, Permission, Role
 from privacyops.web.i18n import N_
@@ -28,29 +30,6 @@ _hasher = PasswordHasher()
 #: Verified against when the username is unknown, so both paths cost one argon2 check.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_PASSWORD_LENGTH = 12
-
-
-class StaffError(ValueError):
-    """A refusal; ``message`` is a message id and ``values`` fill its ``{name}`` slots,
-    so the console can say it in its own language and the API in English."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        field: str | None = None,
-        code: str = "invalid",
-        **values: object,
-    ) -> None:
-        super().__init__(message.format(**values) if values else message)
-        self.message_id = message
-        self.values = values
-        self.field = field
-        self.code = code
-
-
-class TooManyAttemptsError(StaffError):
-    pass
 
 
 @dataclass(frozen=True)
