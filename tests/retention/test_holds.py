@@ -64,7 +64,9 @@ def test_staff_place_and_lift_holds_through_the_api(
     assert dpo.get("/api/v1/retention/holds?active=true").json()["holds"] == []
     with db.unit_of_work() as session:
         events = session.scalars(
-            select(AuditEvent).where(AuditEvent.action.like("retention.hold_%"))
+            select(AuditEvent)
+            .where(AuditEvent.action.like("retention.hold_%"))
+            .order_by(AuditEvent.id)
         ).all()
     assert [e.action for e in events] == ["retention.hold_created", "retention.hold_lifted"]
     assert all("Zhang" not in str(e.details) for e in events)  # the reason stays out

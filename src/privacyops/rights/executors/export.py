@@ -20,14 +20,9 @@ import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
-from privacyops.policy.schema import DataCategory, Declaration
+from privacyops.policy.schema import DataCategory
 from privacyops.subjects.records import StoredValue
 from privacyops.web.i18n import translations
 
@@ -41,7 +36,6 @@ META_COLUMNS = (
     "notice_version",
     "expires_at",
 )
-_TEMPLATES = Path(__file__).parent / "templates"
 
 
 @dataclass
@@ -173,18 +167,7 @@ def flat_rows(
         yield row, [row.get(column) for column in columns]
 
 
-# -- the readable summary ---------------------------------------------------
-
-
-@cache
-def _environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(_TEMPLATES),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+# -- retention wording for the readable summary (see summary.py) --------------
 
 
 def retention_text(decl: DataCategory, lang: str) -> str:
@@ -207,47 +190,3 @@ def retention_text(decl: DataCategory, lang: str) -> str:
         return text.format(num=rule.days)
     text = words.ngettext("{num} year by law ({law})", "{num} years by law ({law})", rule.years)
     return text.format(num=rule.years, law=rule.law)
-
-
-def category_facts(declaration: Declaration, key: str) -> dict[str, Any]:
-    """What the summary says about a category: purposes, recipients, retention, source."""
-    try:
-        decl = declaration.category(key)
-    except KeyError:
-        return {"declared": False}
-    purposes = [declaration.purpose(p) for p in decl.purposes]
-    recipients = [declaration.recipient(r) for r in decl.recipients]
-    return {
-        "declared": True,
-        "description_en": decl.description.en,
-        "description_zh": decl.description.zh_cn,
-        "purposes_en": [p.label.en for p in purposes],
-        "purposes_zh": [p.label.zh_cn for p in purposes],
-        "recipients_en": [r.label.en for r in recipients],
-        "recipients_zh": [r.label.zh_cn for r in recipients],
-        "retention_en": retention_text(decl, "en"),
-        "retention_zh": retention_text(decl, "zh-CN"),
-        "source": decl.source,
-    }
-
-
-def render_summary(
-    *,
-    declaration: Declaration,
-    request_id: str,
-    generated_at: datetime,
-    expires_at: datetime,
-    sections: Sequence[SectionInfo],
-) -> str:
-    template = _environment().get_template("package_summary.html")
-    return template.render(
-        controller=declaration.controller,
-        contact=declaration.contact,
-        request_id=request_id,
-        generated_at=generated_at.strftime("%Y-%m-%d %H:%M UTC"),
-        expires_at=expires_at.strftime("%Y-%m-%d %H:%M UTC"),
-        sections=[
-            {**s.__dict__, "facts": category_facts(declaration, s.category) if s.category else {}}
-            for s in sections
-        ],
-    )
