@@ -9,16 +9,14 @@ from sqlalchemy.orm import Session
 from privacyops.audit import heads, merkle, tree
 from privacyops.audit.leaves import leaf_data
 from privacyops.audit.models import AuditEvent
-from privacyops.web.i18n import N_
+from privacyops.web.i18n import N_, RefusalError
 
 
-class ProofRequestError(ValueError):
+class ProofRequestError(RefusalError):
     """A proof asked for an unknown event or an impossible size."""
 
     def __init__(self, message: str, field: str, **values: object) -> None:
-        super().__init__(message.format(**values) if values else message)
-        self.message_id = message
-        self.values = values
+        super().__init__(message, **values)
         self.field = field
 
 

@@ -19,16 +19,11 @@ from privacyops.policy.loader import parse_declaration
 from privacyops.policy.models import PolicyVersion
 from privacyops.policy.render.page import render_page
 from privacyops.policy.schema import Declaration
-from privacyops.web.i18n import N_
+from privacyops.web.i18n import N_, RefusalError
 
 
-class PublishError(ValueError):
-    """``message`` is a message id whose ``{name}`` slots ``values`` fill (see StaffError)."""
-
-    def __init__(self, message: str, **values: object) -> None:
-        super().__init__(message.format(**values) if values else message)
-        self.message_id = message
-        self.values = values
+class PublishError(RefusalError):
+    """A version that may not be published or compared."""
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from privacyops.web.i18n import RefusalError
 
-class StaffError(ValueError):
-    """A refusal; ``message`` is a message id and ``values`` fill its ``{name}`` slots,
-    so the console can say it in its own language and the API in English."""
+
+class StaffError(RefusalError):
+    """A refusal of the staff service; ``field`` and ``code`` shape the API's answer."""
 
     def __init__(
         self,
@@ -15,9 +16,7 @@ class StaffError(ValueError):
         code: str = "invalid",
         **values: object,
     ) -> None:
-        super().__init__(message.format(**values) if values else message)
-        self.message_id = message
-        self.values = values
+        super().__init__(message, **values)
         self.field = field
         self.code = code
 

@@ -49,16 +49,22 @@ def locale_of(lang: str) -> str:
     return LOCALES.get(lang, "en")
 
 
+class RefusalError(ValueError):
+    """A refusal whose text is a message id with ``{name}`` slots that ``values`` fill:
+    ``str()`` is the English (API, CLI, logs); ``say`` gives it in a reader's language."""
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message.format(**values) if values else message)
+        self.message_id = message
+        self.values = values
+
+
 def say(lang: str, message: object) -> str:
-    """A refusal in ``lang``: an error carrying ``message_id`` and ``values`` is translated,
-    then filled; any other message is looked up as written (and shown as is if unknown)."""
+    """``message`` in ``lang``: a RefusalError is translated, then filled; any other message is
+    looked up as written (and shown as is if the catalogue does not know it)."""
     words = translations(lang)
-    message_id = getattr(message, "message_id", None)
-    values = getattr(message, "values", None)
-    if isinstance(message_id, str) and values:
-        return words.gettext(message_id).format(**values)
-    if isinstance(message_id, str):
-        return words.gettext(message_id)
+    if isinstance(message, RefusalError):
+        return words.gettext(message.message_id).format(**message.values)
     return words.gettext(str(message))
 
 
